@@ -1,0 +1,23 @@
+"""Fetching households and residents by id from a request: the object, or 404 when out of scope."""
+
+from django.shortcuts import get_object_or_404
+
+from .models import Household, Resident
+
+
+def access_household(user, pk):
+    """The household with this id if it lies under the user's grid nodes; otherwise Http404."""
+    households = Household.objects.visible_to(user).select_related(
+        "building__grid__community__street",
+        "origin_village",
+        "lead_household__household__building",
+        "lead_household__party_member__resident",
+    )
+    return get_object_or_404(households, pk=pk)
+
+
+def access_resident(user, pk):
+    """The resident with this id if their household is visible to the user; otherwise Http404."""
+    return get_object_or_404(
+        Resident.objects.filter(household__in=Household.objects.visible_to(user)).select_related("household"), pk=pk
+    )

@@ -1,0 +1,276 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from grids.models import Building, Grid, Street
+
+from .idcard import birth_date_of, mask_id_number, normalize_id_number, validate_id_number
+from .search import normalize_query, room_code
+
+
+class OriginVillage(models.Model):
+    """A village the household lived in before the merger (原村)."""
+
+    street = models.ForeignKey(Street, verbose_name=_("街道"), on_delete=models.PROTECT, related_name="villages")
+    name = models.CharField(_("原村名称"), max_length=50)
+
+    class Meta:
+        verbose_name = _("原村")
+        verbose_name_plural = _("原村")
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["street", "name"], name="village_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class PriorityGroup(models.Model):
+    """A priority-group tag (重点人群) such as 独居老人; the list is data so communities can extend it."""
+
+    code = models.SlugField(_("代码"), max_length=30, unique=True)
+    name = models.CharField(_("名称"), max_length=30, unique=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("重点人群")
+        verbose_name_plural = _("重点人群")
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The households under the grid nodes the user is assigned to."""
+        return self.filter(building__grid__in=Grid.objects.visible_to(user))
+
+    def search(self, query):
+        """Households with a search key starting with every word of the query."""
+        qs = self
+        for word in query.split():
+            word = normalize_query(word)
+            if word:
+                qs = qs.filter(pk__in=SearchKey.objects.filter(key__startswith=word).values("household_id"))
+        return qs
+
+    def with_head_name(self):
+        head = Resident.objects.filter(household=OuterRef("pk"), relation=Resident.Relation.HEAD)
+        return self.annotate(head_name=Subquery(head.values("name")[:1]))
+
+
+class Household(models.Model):
+    class Status(models.TextChoices):
+        RESIDENT = "resident", _("常住")
+        VACANT = "vacant", _("空置")
+        RENTED = "rented", _("出租")
+        AWAY = "away", _("外出")
+
+    building = models.ForeignKey(Building, verbose_name=_("楼宇"), on_delete=models.PROTECT, related_name="households")
+    unit = models.PositiveSmallIntegerField(_("单元"))
+    floor = models.PositiveSmallIntegerField(_("楼层"))
+    room = models.CharField(_("房号"), max_length=10)
+    origin_village = models.ForeignKey(
+        OriginVillage,
+        verbose_name=_("原村"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+    )
+    status = models.CharField(_("居住状态"), max_length=10, choices=Status.choices, default=Status.RESIDENT)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    lead_household = models.ForeignKey(
+        "LeadHousehold",
+        verbose_name=_("党员中心户"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="linked_households",
+    )
+    note = models.TextField(_("备注"), blank=True)
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now, editable=False)
+
+    objects = HouseholdQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("居民户")
+        verbose_name_plural = _("居民户")
+        ordering = ["building_id", "unit", "room"]
+        constraints = [
+            models.UniqueConstraint(fields=["building", "unit", "room"], name="household_unique_dwelling"),
+        ]
+
+    def __str__(self):
+        return self.room_code
+
+    @property
+    def room_code(self):
+        return room_code(self.building.number, self.unit, self.room)
+
+    def clean(self):
+        if self.lead_household_id and self.building_id:
+            if self.lead_household.household.building_id != self.building_id:
+                raise ValidationError({"lead_household": _("党员中心户必须与本户在同一楼宇。")})
+
+
+class Resident(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", _("男")
+        FEMALE = "female", _("女")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("户主")
+        SPOUSE = "spouse", _("配偶")
+        CHILD = "child", _("子女")
+        PARENT = "parent", _("父母")
+        GRANDCHILD = "grandchild", _("孙辈")
+        OTHER = "other", _("其他")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("居民户"), on_delete=models.CASCADE, related_name="residents"
+    )
+    name = models.CharField(_("姓名"), max_length=30)
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    id_number = models.CharField(
+        _("身份证号"), max_length=18, unique=True, null=True, blank=True, validators=[validate_id_number]
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.HEAD)
+    priority_groups = models.ManyToManyField(
+        PriorityGroup, verbose_name=_("重点人群"), blank=True, related_name="residents"
+    )
+
+    history = HistoricalRecords(m2m_fields=[priority_groups])
+
+    class Meta:
+        verbose_name = _("居民")
+        verbose_name_plural = _("居民")
+        ordering = ["household_id", "relation", "id"]
+        permissions = [
+            ("reveal_id_number", _("可查看完整身份证号")),
+            ("view_full_phone", _("可查看完整手机号")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=models.Q(relation="head"), name="resident_one_head"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_id_number(self):
+        return mask_id_number(self.id_number)
+
+    @property
+    def age(self):
+        if not self.birth_date:
+            return None
+        today = timezone.localdate()
+        return today.year - self.birth_date.year - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
+
+    def clean(self):
+        if self.id_number:
+            self.id_number = normalize_id_number(self.id_number)
+            born = birth_date_of(self.id_number)
+            if self.birth_date and born and born != self.birth_date:
+                raise ValidationError({"birth_date": _("出生日期与身份证号不一致。")})
+            if not self.birth_date:
+                self.birth_date = born
+        if not self.id_number:
+            self.id_number = None
+
+
+class PartyMember(models.Model):
+    class PartyRole(models.TextChoices):
+        MEMBER = "member", _("普通党员")
+        LEAD_HOUSEHOLD = "lead_household", _("党员中心户户主")
+        GROUP_LEADER = "group_leader", _("楼宇党小组长")
+        BRANCH_COMMITTEE = "branch_committee", _("网格党支部委员")
+        COMMUNITY_COMMITTEE = "community_committee", _("社区党委委员")
+
+    resident = models.OneToOneField(
+        Resident, verbose_name=_("居民"), on_delete=models.CASCADE, related_name="party_member"
+    )
+    joined_on = models.DateField(_("入党日期"))
+    party_role = models.CharField(_("党内职务"), max_length=24, choices=PartyRole.choices, default=PartyRole.MEMBER)
+    is_probationary = models.BooleanField(_("预备党员"), default=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["resident__name"]
+
+    def __str__(self):
+        return self.resident.name
+
+
+class LeadHouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+
+class LeadHousehold(models.Model):
+    """Level five: a party member's household that looks after ~10 neighbouring 联系户 in its building."""
+
+    household = models.OneToOneField(
+        Household, verbose_name=_("中心户"), on_delete=models.CASCADE, related_name="lead_role"
+    )
+    party_member = models.ForeignKey(
+        PartyMember, verbose_name=_("党员"), on_delete=models.PROTECT, related_name="lead_households"
+    )
+    since_on = models.DateField(_("设立日期"), default=timezone.localdate)
+
+    objects = LeadHouseholdQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("党员中心户")
+        verbose_name_plural = _("党员中心户（五级）")
+
+    def __str__(self):
+        return _("%(room)s %(name)s（中心户）") % {"room": self.household, "name": self.party_member}
+
+    def clean(self):
+        if self.party_member_id and self.household_id:
+            if self.party_member.resident.household_id != self.household_id:
+                raise ValidationError({"party_member": _("中心户党员必须是本户居民。")})
+
+
+class SearchKey(models.Model):
+    """A prefix-searchable key of a household; rebuilt by `services.reindex_households`."""
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="search_keys")
+    key = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["household", "key"], name="searchkey_unique")]
+
+    def __str__(self):
+        return self.key
+
+
+class IdentityReveal(models.Model):
+    """A record that a staff member saw a resident's full identity-card number."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("查看人"), on_delete=models.PROTECT)
+    resident = models.ForeignKey(Resident, verbose_name=_("居民"), on_delete=models.CASCADE)
+    revealed_at = models.DateTimeField(_("查看时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("身份证号查看记录")
+        verbose_name_plural = _("身份证号查看记录")
+        ordering = ["-revealed_at"]
+
+    def __str__(self):
+        return f"{self.user} · {self.resident} · {self.revealed_at:%Y-%m-%d %H:%M}"

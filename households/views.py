@@ -1,0 +1,61 @@
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.views.decorators.http import require_POST
+
+from .access import access_household, access_resident
+from .models import Household
+from .services import reveal_id_number
+from .timeline import timeline_for
+
+PAGE_SIZE = 20
+
+
+@login_required
+def household_list(request):
+    query = request.GET.get("q", "").strip()[:50]
+    households = Household.objects.none()
+    if query:
+        households = (
+            Household.objects.visible_to(request.user)
+            .search(query)
+            .select_related("building__grid", "origin_village")
+            .with_head_name()
+            .order_by("building__grid_id", "building_id", "unit", "room")
+        )
+    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    template = "households/_results.html" if request.htmx else "households/household_list.html"
+    return render(request, template, {"query": query, "page": page})
+
+
+@login_required
+def household_detail(request, pk):
+    household = access_household(request.user, pk)
+    residents = household.residents.select_related("party_member").prefetch_related("priority_groups")
+    linked = None
+    if hasattr(household, "lead_role"):
+        linked = household.lead_role.linked_households.select_related("building").with_head_name()
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "residents": residents,
+            "linked": linked,
+            "can_see_phone": request.user.has_perm("households.view_full_phone"),
+            "can_reveal": request.user.has_perm("households.reveal_id_number"),
+            "timeline": timeline_for(household, request.user),
+        },
+    )
+
+
+@require_POST
+@login_required
+@permission_required("households.reveal_id_number", raise_exception=True)
+def resident_reveal_id(request, pk):
+    resident = access_resident(request.user, pk)
+    return render(
+        request,
+        "households/_id_number.html",
+        {"resident": resident, "id_number": reveal_id_number(user=request.user, resident=resident)},
+    )

@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+from . import views
+
+admin.site.site_header = "金色嘉苑社区服务门户 · 管理后台"
+admin.site.site_title = "金色嘉苑管理后台"
+admin.site.index_title = "网格与居民数据维护"
+
+urlpatterns = [
+    path("", account_views.workbench, name="workbench"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("households/", include("households.urls")),
+    path("grids/", include("grids.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]
