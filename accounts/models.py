@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_GROUPS
@@ -42,3 +44,55 @@ class User(AbstractUser):
         self.save(update_fields=["role"])
         self.groups.remove(*Group.objects.filter(name__in=ROLE_GROUPS.values()))
         self.groups.add(Group.objects.get(name=ROLE_GROUPS[role]))
+
+
+class NotificationQuerySet(models.QuerySet):
+    def unread(self):
+        return self.filter(read_at__isnull=True)
+
+
+class Notification(models.Model):
+    """A message to one staff member, shown under the bell and optionally sent by e-mail and SMS.
+
+    `key` makes creation idempotent: a job that runs twice finds the row it made the first time.
+    Each channel's delivery state lives on the row so a sender can lock it, send once, and record failure.
+    """
+
+    class Kind(models.TextChoices):
+        DIGEST = "digest", _("每日提醒")
+        ESCALATION = "escalation", _("超期督办")
+        LEAD_DIGEST = "lead_digest", _("中心户月报")
+        INFO = "info", _("通知")
+
+    class Delivery(models.TextChoices):
+        SKIPPED = "skipped", _("不发送")
+        PENDING = "pending", _("待发送")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("发送失败")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices, default=Kind.INFO)
+    key = models.CharField(_("去重键"), max_length=100)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    email_state = models.CharField(_("邮件"), max_length=10, choices=Delivery.choices, default=Delivery.SKIPPED)
+    sms_state = models.CharField(_("短信"), max_length=10, choices=Delivery.choices, default=Delivery.SKIPPED)
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="notification_unique_key")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_user_unread")]
+
+    def __str__(self):
+        return self.title

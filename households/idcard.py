@@ -4,6 +4,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -32,7 +33,7 @@ def validate_id_number(value):
     if not _PATTERN.match(value):
         raise ValidationError(_("身份证号应为18位，前17位为数字，末位为数字或X。"), code="format")
     born = birth_date_of(value)
-    if born is None or born.year < 1850 or born > datetime.date.today():
+    if born is None or born.year < 1850 or born > timezone.localdate():
         raise ValidationError(_("身份证号中的出生日期无效。"), code="birth_date")
     if check_digit(value[:17]) != value[17]:
         raise ValidationError(_("身份证号校验位不正确，请核对后重新输入。"), code="check_digit")

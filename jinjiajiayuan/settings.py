@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "grids",
     "households",
+    "visits",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from households.idcard import check_digit, mask_id_number, mask_phone, validate_id_number
 
 
-
 @pytest.mark.parametrize("number", ["11010519491231002X", "440524188001010014", "110101199003074477"])
 def test_real_vectors_pass(number):
     validate_id_number(number)

@@ -1,0 +1,292 @@
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from households.models import Household, PriorityGroup
+
+
+class VisitPolicy(models.Model):
+    """How often a household must be visited: a default (no group) and tighter intervals per priority group.
+
+    A household's interval is the tightest of its residents' groups, or the default.
+    """
+
+    priority_group = models.ForeignKey(
+        PriorityGroup,
+        verbose_name=_("重点人群"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="visit_policies",
+        help_text=_("留空表示普通居民户的默认周期"),
+    )
+    interval_days = models.PositiveSmallIntegerField(_("走访周期（天）"))
+    revisit_days = models.PositiveSmallIntegerField(
+        _("未遇再访（天）"), default=3, help_text=_("上次走访“不在家”时，多少天内再访")
+    )
+
+    class Meta:
+        verbose_name = _("走访周期")
+        verbose_name_plural = _("走访周期")
+        ordering = ["interval_days"]
+        constraints = [
+            models.UniqueConstraint(Coalesce("priority_group", 0), name="visitpolicy_one_per_group"),
+            models.CheckConstraint(condition=Q(interval_days__gte=1), name="visitpolicy_interval_positive"),
+        ]
+
+    def __str__(self):
+        group = self.priority_group.name if self.priority_group_id else _("普通居民户")
+        return _("%(group)s：每%(days)s天") % {"group": group, "days": self.interval_days}
+
+
+class Visit(models.Model):
+    class Purpose(models.TextChoices):
+        ROUTINE = "routine", _("日常走访")
+        PRIORITY_CARE = "priority_care", _("重点人群关爱")
+        HEATING = "heating", _("供暖查看")
+        DISPUTE_FOLLOW_UP = "dispute_follow_up", _("矛盾纠纷回访")
+        POLICY = "policy", _("政策宣传")
+        OTHER = "other", _("其他")
+
+    class Outcome(models.TextChoices):
+        MET = "met", _("已见面")
+        NOT_HOME = "not_home", _("不在家")
+        REFUSED = "refused", _("拒绝入户")
+
+    household = models.ForeignKey(Household, verbose_name=_("居民户"), on_delete=models.PROTECT, related_name="visits")
+    visited_at = models.DateTimeField(_("走访时间"), default=timezone.now)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+"
+    )
+    visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("走访人员"), blank=True, related_name="visits"
+    )
+    purposes = models.JSONField(_("走访事由"), default=list)
+    outcome = models.CharField(_("走访结果"), max_length=10, choices=Outcome.choices, default=Outcome.MET)
+    findings = models.TextField(_("了解情况"), blank=True)
+    photo = models.ImageField(_("现场照片"), upload_to="visits/%Y/%m/", blank=True)
+    idempotency_key = models.UUIDField(_("提交编号"), default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    history = HistoricalRecords(excluded_fields=["photo"])
+
+    class Meta:
+        verbose_name = _("走访记录")
+        verbose_name_plural = _("走访记录")
+        ordering = ["-visited_at"]
+        indexes = [models.Index(fields=["household", "-visited_at"], name="visit_household_recent")]
+
+    def __str__(self):
+        return f"{self.household} {self.visited_at:%Y-%m-%d}"
+
+    def clean(self):
+        if self.visited_at and self.visited_at > timezone.now() + timezone.timedelta(minutes=5):
+            raise ValidationError({"visited_at": _("走访时间不能晚于现在。")})
+        if self.household_id and self.visited_at and self.visited_at < self.household.created_at:
+            raise ValidationError({"visited_at": _("走访时间不能早于该户登记时间。")})
+        unknown = set(self.purposes) - set(self.Purpose.values)
+        if unknown:
+            raise ValidationError({"purposes": _("未知的走访事由。")})
+
+
+class VisitTaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state=VisitTask.State.OPEN)
+
+    def overdue(self, today):
+        return self.open().filter(due_on__lt=today)
+
+    def due_today(self, today):
+        return self.open().filter(due_on=today)
+
+    def visible_to(self, user):
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+
+class VisitTask(models.Model):
+    """Someone should visit this household between `earliest_on` and `due_on`. Overdue is derived."""
+
+    class Reason(models.TextChoices):
+        ROUTINE = "routine", _("例行走访")
+        PRIORITY_GROUP = "priority_group", _("重点人群走访")
+        REVISIT = "revisit", _("未遇再访")
+        FOLLOW_UP = "follow_up", _("回访")
+        REQUEST_CHECK = "request_check", _("诉求核查")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("待走访")
+        DONE = "done", _("已完成")
+        CANCELLED = "cancelled", _("已取消")
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("居民户"), on_delete=models.CASCADE, related_name="visit_tasks"
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("负责人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="visit_tasks",
+    )
+    reason = models.CharField(_("走访原因"), max_length=20, choices=Reason.choices)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    earliest_on = models.DateField(_("最早日期"))
+    due_on = models.DateField(_("截止日期"))
+    state = models.CharField(_("状态"), max_length=10, choices=State.choices, default=State.OPEN)
+    visit = models.ForeignKey(
+        Visit, verbose_name=_("完成走访"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+
+    objects = VisitTaskQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("走访任务")
+        verbose_name_plural = _("走访任务")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "reason"], condition=Q(state="open"), name="visittask_one_open_per_reason"
+            ),
+            models.CheckConstraint(condition=Q(earliest_on__lte=models.F("due_on")), name="visittask_dates_ordered"),
+        ]
+        indexes = [
+            models.Index(fields=["assignee", "state", "due_on"], name="visittask_assignee_due"),
+            models.Index(fields=["state", "due_on"], name="visittask_state_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.get_reason_display()} {self.due_on}"
+
+    def is_overdue(self, today=None):
+        return self.state == self.State.OPEN and self.due_on < (today or timezone.localdate())
+
+
+class ResidentRequestQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+    def open(self):
+        return self.exclude(state=ResidentRequest.State.CLOSED)
+
+
+class ResidentRequest(models.Model):
+    """民情诉求: flows 登记 → 受理 → 派遣 → 处置 → 核查 → 办结, one step at a time."""
+
+    class Category(models.TextChoices):
+        HEATING = "heating", _("供暖")
+        REPAIR = "repair", _("物业维修")
+        SANITATION = "sanitation", _("环境卫生")
+        EMPLOYMENT = "employment", _("就业")
+        NEIGHBOUR = "neighbour", _("邻里矛盾")
+        POLICY = "policy", _("政策咨询")
+        OTHER = "other", _("其他")
+
+    class Channel(models.TextChoices):
+        VISIT = "visit", _("走访收集")
+        WALK_IN = "walk_in", _("来访")
+        PHONE = "phone", _("电话")
+        HOTLINE = "hotline", _("12345热线")
+        LEAD_HOUSEHOLD = "lead_household", _("中心户反映")
+
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", _("紧急（2小时响应）")
+        NORMAL = "normal", _("一般（1个工作日）")
+        LOW = "low", _("不急（3个工作日）")
+
+    class State(models.TextChoices):
+        REGISTERED = "registered", _("登记")
+        ACCEPTED = "accepted", _("受理")
+        DISPATCHED = "dispatched", _("派遣")
+        HANDLING = "handling", _("处置")
+        VERIFYING = "verifying", _("核查")
+        CLOSED = "closed", _("办结")
+
+    class Satisfaction(models.TextChoices):
+        SATISFIED = "satisfied", _("满意")
+        BASIC = "basic", _("基本满意")
+        UNSATISFIED = "unsatisfied", _("不满意")
+
+    NEXT_STATE = {
+        State.REGISTERED: State.ACCEPTED,
+        State.ACCEPTED: State.DISPATCHED,
+        State.DISPATCHED: State.HANDLING,
+        State.HANDLING: State.VERIFYING,
+        State.VERIFYING: State.CLOSED,
+    }
+
+    household = models.ForeignKey(
+        Household, verbose_name=_("居民户"), on_delete=models.PROTECT, related_name="requests"
+    )
+    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    description = models.TextField(_("诉求内容"))
+    channel = models.CharField(_("来源"), max_length=20, choices=Channel.choices, default=Channel.VISIT)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    due_at = models.DateTimeField(_("办理时限"))
+    state = models.CharField(_("状态"), max_length=12, choices=State.choices, default=State.REGISTERED)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("承办人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_requests",
+    )
+    raised_in = models.ForeignKey(
+        Visit, verbose_name=_("来自走访"), on_delete=models.SET_NULL, null=True, blank=True, related_name="requests"
+    )
+    satisfaction = models.CharField(_("居民满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
+
+    objects = ResidentRequestQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("民情诉求")
+        verbose_name_plural = _("民情诉求")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["state", "due_at"], name="request_state_due"),
+            models.Index(fields=["assignee", "state"], name="request_assignee_state"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} · {self.household}"
+
+
+class RequestEvent(models.Model):
+    """One recorded move of a resident request: who moved it, when, from which state, with what note."""
+
+    request = models.ForeignKey(
+        ResidentRequest, verbose_name=_("诉求"), on_delete=models.CASCADE, related_name="events"
+    )
+    from_state = models.CharField(_("原状态"), max_length=12, choices=ResidentRequest.State.choices, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=12, choices=ResidentRequest.State.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    note = models.TextField(_("备注"), blank=True)
+
+    class Meta:
+        verbose_name = _("诉求办理记录")
+        verbose_name_plural = _("诉求办理记录")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.request_id}: {self.from_state} → {self.to_state}"
