@@ -4,6 +4,8 @@
 the second, `cadre` the whole community, `leader` the street (read-only), `mediator` nothing by grid.
 """
 
+import os
+
 import pytest
 
 from accounts.models import User
@@ -113,3 +115,12 @@ def client_for(client):
         return client
 
     return login
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI (PYTEST_FAIL_ON_SKIP=1) a skipped test fails the run: every test must run there."""
+    if os.environ.get("PYTEST_FAIL_ON_SKIP") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter and reporter.stats.get("skipped"):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,0 +1,75 @@
+# 金色嘉苑社区服务门户 — `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Production-like variables for the deploy check only.
+DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-deploy-check-$$(date +%s)-k3y-that-is-long-and-random-enough-0123456789 DJANGO_ALLOWED_HOSTS=portal.example.cn
+
+.DEFAULT_GOAL := help
+.PHONY: help venv venv-dev migrate seed run worker test lint format check-migrations check-deploy pytest bench messages clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(VENV)/.run-installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+venv: $(VENV)/.run-installed ## create .venv with the runtime requirements
+
+venv-dev: $(VENV)/.dev-installed ## create .venv with test and lint tools too
+
+migrate: venv ## apply migrations
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate ## load the demo street and users (idempotent)
+	$(BIN)/python manage.py seed_demo
+
+run: seed ## serve the portal at http://127.0.0.1:8000 with a Celery worker and beat
+	@echo "Portal: http://$(HOST):$(PORT)/  (users: admin, grid01, grid02, cadre, mediator, leader; password: $${DEMO_PASSWORD:-jinse-demo-2026})"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2 --schedule=var/celerybeat-schedule & \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker: venv ## run only a Celery worker with beat
+	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2 --schedule=var/celerybeat-schedule
+
+lint: venv-dev ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv-dev ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-migrations: venv-dev ## fail when models and migrations differ
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+check-deploy: venv-dev ## Django's deploy checks with production variables
+	env $(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+pytest: venv-dev ## the pytest suite only
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test: lint check-migrations check-deploy pytest ## the whole suite, set-up included (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
+
+bench: venv-dev ## benchmarks over a large demo street (see bench/README.md)
+	$(BIN)/python bench/run.py
+
+messages: venv-dev ## rebuild and compile the translation catalogues
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=static
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+clean: ## remove the virtualenv and local data
+	rm -rf $(VENV) var/db.sqlite3 var/broker staticfiles
