@@ -39,3 +39,10 @@ def reveal_id_number(*, user, resident):
     """
     IdentityReveal.objects.create(user=user, resident=resident)
     return resident.id_number
+
+
+def record_id_reveals(*, user, resident_ids):
+    """Record that `user` saw the full identity-card numbers of these residents (an export, for example)."""
+    IdentityReveal.objects.bulk_create(
+        [IdentityReveal(user=user, resident_id=pk) for pk in resident_ids], batch_size=2000
+    )

@@ -18,7 +18,9 @@ def test_room_code_keeps_dashes_and_drops_spaces():
     assert normalize_query("Wei Yong Kai") == "weiyongkai"
 
 
-@pytest.mark.parametrize("query", ["wyk", "weiyongkai", "WYK", "魏永凯", "永凯", "3-2-501", "3-2", "2345", "13853712345"])
+@pytest.mark.parametrize(
+    "query", ["wyk", "weiyongkai", "WYK", "魏永凯", "永凯", "3-2-501", "3-2", "2345", "13853712345"]
+)
 def test_household_is_found_by(query, building):
     household = HouseholdFactory(building=building, unit=2, room="501", phone="13853712345")
     ResidentFactory(household=household, name="魏永凯")

@@ -1,0 +1,385 @@
+import re
+from pathlib import Path
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from django.http import FileResponse
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.results import RowResult
+from simple_history.admin import SimpleHistoryAdmin
+
+from .idcard import mask_phone, normalize_id_number
+from .models import (
+    Household,
+    IdentityReveal,
+    LeadHousehold,
+    OriginVillage,
+    PartyMember,
+    PriorityGroup,
+    Resident,
+)
+from .resources import ChineseCSV, HouseholdResource, ResidentResource
+from .services import reindex_households, reveal_id_number
+
+FULL_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
+IMPORT_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "import_example.csv"
+
+
+class HouseholdImportExportMixin(ImportExportMixin):
+    """Import the flat household-and-resident sheet; export with identity numbers masked unless permitted."""
+
+    import_formats = [XLSX, ChineseCSV]
+    export_formats = [XLSX, CSV]
+    import_template_name = "admin/households/import.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "import-template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        return FileResponse(IMPORT_EXAMPLE.open("rb"), as_attachment=True, filename="居民导入模板.csv")
+
+    def get_import_context_data(self, **kwargs):
+        return {
+            **super().get_import_context_data(**kwargs),
+            "import_template_url": f"admin:{self.opts.app_label}_{self.opts.model_name}_import_template",
+        }
+
+    def get_resource_kwargs(self, request, *args, **kwargs):
+        return {**kwargs, "user": request.user}
+
+    def get_import_resource_classes(self, request):
+        return [ResidentResource]
+
+    def has_import_permission(self, request):
+        return request.user.has_perms(
+            [
+                "households.add_household",
+                "households.change_household",
+                "households.add_resident",
+                "households.change_resident",
+            ]
+        )
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
+
+    def add_success_message(self, result, request):
+        messages.success(
+            request,
+            _("导入完成：新增 %(new)s 人，更新 %(updated)s 人，未变 %(skipped)s 人。")
+            % {
+                "new": result.totals[RowResult.IMPORT_TYPE_NEW],
+                "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+                "skipped": result.totals[RowResult.IMPORT_TYPE_SKIP],
+            },
+        )
+
+
+@admin.register(OriginVillage)
+class OriginVillageAdmin(admin.ModelAdmin):
+    list_display = ["name", "street", "household_count"]
+    list_filter = ["street"]
+    list_select_related = ["street"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(household_count=Count("households"))
+
+    @admin.display(description=_("户数"), ordering="household_count")
+    def household_count(self, village):
+        return village.household_count
+
+
+@admin.register(PriorityGroup)
+class PriorityGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "order", "resident_count"]
+    list_editable = ["order"]
+    search_fields = ["name", "code"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(resident_count=Count("residents"))
+
+    @admin.display(description=_("人数"), ordering="resident_count")
+    def resident_count(self, group):
+        return group.resident_count
+
+
+class ResidentInlineForm(forms.ModelForm):
+    """The identity number is write-only here: shown masked, kept when left blank, full value on the resident page."""
+
+    class Meta:
+        model = Resident
+        fields = ["name", "gender", "birth_date", "id_number", "phone", "relation", "priority_groups"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.id_number:
+            self.initial["id_number"] = ""
+            self.fields["id_number"].widget.attrs["placeholder"] = self.instance.masked_id_number
+            self.fields["id_number"].help_text = _("留空则保持不变")
+
+    def clean_id_number(self):
+        value = normalize_id_number(self.cleaned_data.get("id_number"))
+        if not value and self.instance.pk:
+            return self.instance.id_number
+        return value or None
+
+
+class ResidentInline(admin.TabularInline):
+    model = Resident
+    form = ResidentInlineForm
+    extra = 0
+    show_change_link = True
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
+
+class LeadHouseholdLinkFilter(admin.SimpleListFilter):
+    title = _("是否联系党员中心户")
+    parameter_name = "linked"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已联系")), ("no", _("未联系"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(lead_household__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(lead_household__isnull=True)
+        return queryset
+
+
+@admin.register(Household)
+class HouseholdAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [HouseholdResource]
+    list_display = [
+        "room_code_display",
+        "head_name_display",
+        "grid_display",
+        "status",
+        "origin_village",
+        "lead_household_display",
+        "phone",
+    ]
+    list_filter = [
+        "status",
+        "building__grid__community",
+        "building__grid",
+        "origin_village",
+        LeadHouseholdLinkFilter,
+    ]
+    list_select_related = [
+        "building__grid__community",
+        "origin_village",
+        "lead_household__household__building",
+        "lead_household__party_member__resident",
+    ]
+    search_fields = ["=room", "=phone", "=building__number"]
+    search_help_text = _("按姓名、拼音（如 wyk）、电话或后四位、楼号-单元-房号（如 3-2-501）搜索")
+    autocomplete_fields = ["building", "origin_village", "lead_household"]
+    inlines = [ResidentInline]
+    fields = ["building", "unit", "floor", "room", "origin_village", "status", "phone", "lead_household", "note"]
+
+    def get_queryset(self, request):
+        # The changelist skips list_select_related once a queryset has select_related, so it is applied here,
+        # where the autocomplete view (which renders str(household)) gets it too.
+        return super().get_queryset(request).select_related(*self.list_select_related).with_head_name()
+
+    def get_search_results(self, request, queryset, search_term):
+        """Through the household search keys: names, pinyin, phones and room codes, by index prefix."""
+        if not search_term.strip():
+            return queryset, False
+        return queryset.search(search_term), False
+
+    @admin.display(description=_("门牌"), ordering="building__number")
+    def room_code_display(self, household):
+        return household.room_code
+
+    @admin.display(description=_("户主"), ordering="head_name")
+    def head_name_display(self, household):
+        return household.head_name or "—"
+
+    @admin.display(description=_("网格"), ordering="building__grid__name")
+    def grid_display(self, household):
+        return household.building.grid
+
+    @admin.display(description=_("党员中心户"))
+    def lead_household_display(self, household):
+        return household.lead_household or "—"
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, household):
+        return mask_phone(household.phone)
+
+    def get_list_display(self, request):
+        if request.user.has_perm("households.view_full_phone"):
+            return self.list_display
+        return [name if name != "phone" else "masked_phone" for name in self.list_display]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        reindex_households([form.instance.pk])
+
+
+@admin.register(Resident)
+class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ResidentResource]
+    list_display = [
+        "name",
+        "masked_id_number",
+        "gender",
+        "birth_date",
+        "relation",
+        "household_display",
+        "priority_group_names",
+    ]
+    list_filter = ["priority_groups", "gender", "relation", "household__building__grid"]
+    list_select_related = ["household__building"]
+    search_fields = ["name"]
+    search_help_text = _("按姓名搜索；身份证号须输入完整的18位号码")
+    autocomplete_fields = ["household"]
+    filter_horizontal = ["priority_groups"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("priority_groups")
+
+    def get_search_results(self, request, queryset, search_term):
+        """A full identity number is looked up by exact equality (the unique index), never by LIKE."""
+        number = normalize_id_number(search_term)
+        if FULL_ID_NUMBER.match(number):
+            return queryset.filter(id_number=number), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_fields(self, request, obj=None):
+        fields = ["household", "name", "gender", "birth_date", "id_number", "phone", "relation", "priority_groups"]
+        if obj is not None and obj.id_number and not self._may_reveal(request):
+            fields[fields.index("id_number")] = "masked_id_number"
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["masked_id_number"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and self._may_reveal(request):
+            resident = self.get_object(request, object_id)
+            if resident is not None and resident.id_number and self.has_view_or_change_permission(request, resident):
+                reveal_id_number(user=request.user, resident=resident)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, resident):
+        return resident.masked_id_number
+
+    @admin.display(description=_("居民户"), ordering="household__building__number")
+    def household_display(self, resident):
+        return resident.household.room_code
+
+    @admin.display(description=_("重点人群"))
+    def priority_group_names(self, resident):
+        return "、".join(group.name for group in resident.priority_groups.all())
+
+    def save_model(self, request, obj, form, change):
+        previous = form.initial.get("household") if change else None
+        super().save_model(request, obj, form, change)
+        obj.households_to_reindex = [pk for pk in {obj.household_id, previous} if pk]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        reindex_households(form.instance.households_to_reindex)
+
+    def delete_model(self, request, obj):
+        household_id = obj.household_id
+        super().delete_model(request, obj)
+        reindex_households([household_id])
+
+    def delete_queryset(self, request, queryset):
+        household_ids = list(queryset.values_list("household_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        reindex_households(household_ids)
+
+    @staticmethod
+    def _may_reveal(request):
+        return request.user.has_perm("households.reveal_id_number")
+
+
+@admin.register(PartyMember)
+class PartyMemberAdmin(SimpleHistoryAdmin):
+    list_display = ["resident", "household_display", "joined_on", "party_role", "is_probationary"]
+    list_filter = ["party_role", "is_probationary"]
+    list_select_related = ["resident__household__building"]
+    search_fields = ["resident__name"]
+    autocomplete_fields = ["resident"]
+    date_hierarchy = "joined_on"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description=_("居民户"), ordering="resident__household__building__number")
+    def household_display(self, member):
+        return member.resident.household.room_code
+
+
+@admin.register(LeadHousehold)
+class LeadHouseholdAdmin(SimpleHistoryAdmin):
+    list_display = ["household_display", "party_member", "grid_display", "since_on", "linked_count"]
+    list_filter = ["household__building__grid"]
+    list_select_related = ["household__building__grid", "party_member__resident"]
+    search_fields = ["party_member__resident__name", "=household__room", "=household__building__number"]
+    autocomplete_fields = ["household", "party_member"]
+    ordering = ["household__building_id", "household__unit", "household__room"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related)
+            .annotate(linked_count=Count("linked_households"))
+        )
+
+    @admin.display(description=_("中心户"), ordering="household__building__number")
+    def household_display(self, lead):
+        return lead.household.room_code
+
+    @admin.display(description=_("网格"), ordering="household__building__grid__name")
+    def grid_display(self, lead):
+        return lead.household.building.grid
+
+    @admin.display(description=_("联系户数"), ordering="linked_count")
+    def linked_count(self, lead):
+        return lead.linked_count
+
+
+@admin.register(IdentityReveal)
+class IdentityRevealAdmin(admin.ModelAdmin):
+    list_display = ["revealed_at", "user", "resident", "masked_id_number"]
+    list_select_related = ["user", "resident"]
+    list_filter = ["revealed_at"]
+    search_fields = ["user__username", "user__full_name", "resident__name"]
+    date_hierarchy = "revealed_at"
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, reveal):
+        return reveal.resident.masked_id_number
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
