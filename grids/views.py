@@ -1,7 +1,81 @@
+from collections import defaultdict
+
 from django.contrib.auth.decorators import login_required
+from django.db.models.functions import Length
 from django.shortcuts import render
+
+from .access import access_grid
+from .coverage import annotate_coverage, level_of, measures_for, shortfalls, target
+from .models import Community, Grid, Street
 
 
 @login_required
 def coverage(request):
-    return render(request, "grids/coverage.html", {})
+    """The coverage tree street → community → grid of the user's grids, and the buildings of one grid."""
+    user = request.user
+    grids = Grid.objects.visible_to(user)
+    if user.sees_everything:
+        scope, streets, communities = None, Street.objects.all(), Community.objects.all()
+    else:
+        scope = grids
+        streets = Street.objects.filter(pk__in=grids.values("community__street"))
+        communities = Community.objects.filter(pk__in=grids.values("community"))
+    streets = list(annotate_coverage(streets, grids=scope))
+    communities = list(annotate_coverage(communities, grids=scope))
+    grid_rows = list(annotate_coverage(grids.order_by("community_id", "name"), grids=scope))
+
+    selected, buildings = None, None
+    if "grid" in request.GET:
+        selected = access_grid(user, request.GET["grid"])
+        buildings = list(annotate_coverage(selected.buildings.order_by(Length("number"), "number")))
+
+    grids_by_community = defaultdict(list)
+    for grid in grid_rows:
+        grids_by_community[grid.community_id].append(_row(grid))
+    communities_by_street = defaultdict(list)
+    for community in communities:
+        communities_by_street[community.street_id].append(
+            {**_row(community), "grids": grids_by_community[community.pk]}
+        )
+    tree = [{**_row(street), "communities": communities_by_street[street.pk]} for street in streets]
+
+    if buildings is not None:
+        compared = buildings
+    elif len(communities) > 1:
+        compared = communities
+    else:
+        compared = grid_rows
+    return render(
+        request,
+        "grids/coverage.html",
+        {
+            "tree": tree,
+            "selected": selected,
+            "buildings": [_row(building) for building in buildings or []],
+            "measures": {level: measures_for(level) for level in ("street", "community", "grid", "building")},
+            "chart": _chart_data(compared),
+        },
+    )
+
+
+def _row(node):
+    return {"node": node, "shortfalls": shortfalls(node)}
+
+
+def _chart_data(nodes):
+    measures = measures_for(level_of(type(nodes[0]))) if nodes else []
+    return {
+        "labels": [str(node) for node in nodes],
+        "target": round(target() * 100, 1),
+        "datasets": [
+            {
+                "label": str(measure.label),
+                "data": [_percent(getattr(node, measure.share)) for node in nodes],
+            }
+            for measure in measures
+        ],
+    }
+
+
+def _percent(share):
+    return None if share is None else round(share * 100, 1)

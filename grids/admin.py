@@ -1,0 +1,341 @@
+"""The grid in the admin, with coverage columns, a below-target filter, drill-down links and an Excel export.
+
+Coverage columns come from `grids.coverage` annotations on the changelist queryset, so a page of nodes is one
+query, sorting and filtering happen in SQL, and the export carries the same figures.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+from import_export import fields, resources, widgets
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import XLSX
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from accounts.admin import UserAdmin
+from accounts.models import User
+
+from .coverage import annotate_coverage, below_target_q, is_below, level_of, measures_for, on_target_q, shortfalls
+from .models import Building, Community, Grid, StaffAssignment, Street
+from .templatetags.coverage_tags import percent
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class BelowTargetFilter(admin.SimpleListFilter):
+    title = _("覆盖率")
+    parameter_name = "coverage"
+
+    def lookups(self, request, model_admin):
+        return [("below", _("低于目标")), ("met", _("达标"))]
+
+    def queryset(self, request, queryset):
+        level = level_of(queryset.model)
+        if self.value() == "below":
+            return queryset.filter(below_target_q(level))
+        if self.value() == "met":
+            return queryset.filter(on_target_q(level))
+        return queryset
+
+
+class SafeTextWidget(widgets.Widget):
+    """Text a spreadsheet shows as text: a leading formula character is quoted, illegal characters dropped."""
+
+    def render(self, value, obj=None, **kwargs):
+        text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
+        return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class CoverageXLSX(XLSX):
+    """XLSX keeping the figures as numbers: `CoverageResource` escapes its own text cells, so the global
+    IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (which turns every cell into text) is not needed here."""
+
+    def export_data(self, dataset, **kwargs):
+        return dataset.export(self.get_title(), **kwargs)
+
+
+class CoverageResource(resources.Resource):
+    """The node's path and every coverage figure; the admin hands over a queryset already annotated."""
+
+    def __init__(self, *, level=None, path_fields=(), **kwargs):
+        super().__init__(**kwargs)
+        for attribute, label in path_fields:
+            self.fields[attribute] = fields.Field(attribute=attribute, column_name=str(label), widget=SafeTextWidget())
+        for measure in measures_for(level) if level else []:
+            for name, label in (
+                (measure.denominator, measure.denominator_label),
+                (measure.numerator, measure.numerator_label),
+                *measure.extra,
+            ):
+                if name not in self.fields:
+                    self.fields[name] = fields.Field(
+                        attribute=name, column_name=str(label), widget=widgets.IntegerWidget(coerce_to_string=False)
+                    )
+            self.fields[measure.share] = fields.Field(
+                attribute=measure.share,
+                column_name=str(_("%(label)s（%%）") % {"label": measure.label}),
+                widget=widgets.FloatWidget(coerce_to_string=False),
+                dehydrate_method=lambda node, share=measure.share: _rounded_percent(getattr(node, share)),
+            )
+        if level:
+            self.fields["status"] = fields.Field(
+                column_name=str(_("是否达标")),
+                widget=SafeTextWidget(),
+                dehydrate_method=lambda node: str(_("低于目标") if shortfalls(node) else _("达标")),
+            )
+
+
+def _rounded_percent(share):
+    return None if share is None else round(share * 100, 1)
+
+
+def _changelist_url(model_admin_name, **filters):
+    """The admin changelist filtered by `filters`; None when that admin is not registered."""
+    try:
+        url = reverse(f"admin:{model_admin_name}_changelist")
+    except NoReverseMatch:
+        return None
+    return f"{url}?{urlencode(filters)}"
+
+
+def _red(text):
+    return format_html('<span style="color: var(--error-fg, #ba2121); font-weight: 600">{}</span>', text)
+
+
+def _share_column(measure):
+    @admin.display(description=measure.label, ordering=measure.share)
+    def column(node):
+        share = getattr(node, measure.share)
+        text = f"{percent(share)}（{getattr(node, measure.numerator)}/{getattr(node, measure.denominator)}）"
+        if is_below(share):
+            return _red(text)
+        return text
+
+    column.__name__ = f"{measure.share}_column"
+    return column
+
+
+class CoverageChangeList(ChangeList):
+    """Annotates the coverage figures before the list filters run (the below-target filter reads the shares).
+
+    Only the changelist and its export pay for them: autocomplete, change pages and the unfiltered total
+    count use the plain queryset.
+    """
+
+    def get_queryset(self, request, exclude_parameters=None):
+        plain = self.root_queryset
+        self.root_queryset = self.model_admin.annotate_coverage(request, plain)
+        try:
+            return super().get_queryset(request, exclude_parameters)
+        finally:
+            self.root_queryset = plain
+
+
+class CoverageAdmin(ExportMixin, admin.ModelAdmin):
+    """A grid level's changelist with one sortable share column per coverage measure and an Excel export."""
+
+    list_per_page = 50
+    skip_export_form = True
+    export_formats = [CoverageXLSX]
+    resource_classes = [CoverageResource]
+    #: (attribute path, column title) naming the node in the export
+    export_path_fields = ()
+    #: list_display columns before and after the coverage ones
+    leading_columns = ()
+    trailing_columns = ()
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.sees_everything:
+            return queryset
+        grids = Grid.objects.visible_to(request.user)
+        level = level_of(self.model)
+        if level.grid_path:
+            return queryset.filter(pk__in=grids.values(level.grid_path))
+        return queryset.filter(grid__in=grids)
+
+    def get_changelist(self, request, **kwargs):
+        return CoverageChangeList
+
+    def annotate_coverage(self, request, queryset):
+        """The figures over what the user may see: a cadre's street total counts only their community."""
+        grids = None if request.user.sees_everything else Grid.objects.visible_to(request.user)
+        return annotate_coverage(queryset, grids=grids)
+
+    def get_list_display(self, request):
+        # Built per request so measures registered by later apps (visits) show up too.
+        share_columns = [_share_column(measure) for measure in measures_for(level_of(self.model))]
+        return [*self.leading_columns, *share_columns, *self.trailing_columns]
+
+    def get_list_display_links(self, request, list_display):
+        return list_display[:1]
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {"level": level_of(self.model), "path_fields": self.export_path_fields}
+
+    def get_export_filename(self, request, queryset, file_format):
+        return f"{self.model._meta.model_name}-coverage-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+
+
+class AssignmentInline(admin.TabularInline):
+    model = StaffAssignment
+    fields = ["user"]
+    autocomplete_fields = ["user"]
+    extra = 0
+    verbose_name = _("负责人员")
+    verbose_name_plural = _("负责人员")
+
+
+class StreetAssignmentInline(AssignmentInline):
+    fk_name = "street"
+
+
+class CommunityAssignmentInline(AssignmentInline):
+    fk_name = "community"
+
+
+class GridAssignmentInline(AssignmentInline):
+    fk_name = "grid"
+
+
+class BuildingInline(admin.TabularInline):
+    model = Building
+    fields = ["number", "units", "floors", "party_group_name", "party_group_leader"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Street)
+class StreetAdmin(CoverageAdmin):
+    search_fields = ["name", "party_org_name", "party_secretary"]
+    list_filter = [BelowTargetFilter]
+    autocomplete_fields = ["responsible"]
+    list_select_related = ["responsible"]
+    inlines = [StreetAssignmentInline]
+    export_path_fields = [("name", _("街道"))]
+    leading_columns = ["name", "party_secretary", "household_count"]
+    trailing_columns = ["communities_link"]
+
+    @admin.display(description=_("居民户"), ordering="household_count")
+    def household_count(self, street):
+        return street.household_count
+
+    @admin.display(description=_("下级"))
+    def communities_link(self, street):
+        url = _changelist_url("grids_community", street__id__exact=street.pk)
+        return format_html('<a href="{}">{}</a>', url, _("查看社区"))
+
+
+@admin.register(Community)
+class CommunityAdmin(CoverageAdmin):
+    search_fields = ["name", "street__name", "party_org_name", "party_secretary"]
+    list_filter = [BelowTargetFilter, "street"]
+    autocomplete_fields = ["street", "responsible"]
+    list_select_related = ["street"]
+    inlines = [CommunityAssignmentInline]
+    export_path_fields = [("street__name", _("街道")), ("name", _("社区"))]
+    leading_columns = ["name", "street", "party_secretary", "household_count"]
+    trailing_columns = ["grids_link"]
+
+    @admin.display(description=_("居民户"), ordering="household_count")
+    def household_count(self, community):
+        return community.household_count
+
+    @admin.display(description=_("网格"), ordering="grid_count")
+    def grids_link(self, community):
+        url = _changelist_url("grids_grid", community__id__exact=community.pk)
+        return format_html('<a href="{}">{}</a>', url, _("%(n)s 个网格 →") % {"n": community.grid_count})
+
+
+@admin.register(Grid)
+class GridAdmin(CoverageAdmin):
+    search_fields = ["name", "area", "community__name", "party_branch_name", "party_secretary"]
+    list_filter = [BelowTargetFilter, "community__street", "community", "area"]
+    autocomplete_fields = ["community", "leader"]
+    list_select_related = ["community__street", "leader"]
+    inlines = [GridAssignmentInline, BuildingInline]
+    export_path_fields = [
+        ("community__street__name", _("街道")),
+        ("community__name", _("社区")),
+        ("name", _("网格")),
+        ("area", _("片区")),
+    ]
+    leading_columns = ["name", "community", "area", "leader", "household_count", "grid_worker_count"]
+    trailing_columns = ["buildings_link"]
+
+    @admin.display(description=_("居民户"), ordering="household_count")
+    def household_count(self, grid):
+        return grid.household_count
+
+    @admin.display(description=_("网格员"), ordering="grid_worker_count")
+    def grid_worker_count(self, grid):
+        if grid.grid_worker_count == 0:
+            return _red(0)
+        return grid.grid_worker_count
+
+    @admin.display(description=_("楼宇"), ordering="building_count")
+    def buildings_link(self, grid):
+        url = _changelist_url("grids_building", grid__id__exact=grid.pk)
+        return format_html('<a href="{}">{}</a>', url, _("%(n)s 栋楼 →") % {"n": grid.building_count})
+
+
+@admin.register(Building)
+class BuildingAdmin(CoverageAdmin):
+    search_fields = ["=number", "grid__name", "party_group_name", "party_group_leader"]
+    list_filter = [BelowTargetFilter, "grid__community", "grid"]
+    autocomplete_fields = ["grid"]
+    list_select_related = ["grid__community"]
+    ordering = ["grid__community__name", "grid__name", "number"]
+    export_path_fields = [
+        ("grid__community__name", _("社区")),
+        ("grid__name", _("网格")),
+        ("number", _("楼号")),
+        ("party_group_name", _("楼宇党小组")),
+        ("party_group_leader", _("党小组长")),
+    ]
+    leading_columns = ["__str__", "grid", "community", "party_group_name", "party_group_leader", "households_link"]
+
+    @admin.display(description=_("社区"), ordering="grid__community__name")
+    def community(self, building):
+        return building.grid.community
+
+    @admin.display(description=_("居民户"), ordering="household_count")
+    def households_link(self, building):
+        url = _changelist_url("households_household", building__id__exact=building.pk)
+        if url is None:
+            return building.household_count
+        return format_html('<a href="{}">{}</a>', url, _("%(n)s 户 →") % {"n": building.household_count})
+
+
+@admin.register(StaffAssignment)
+class StaffAssignmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "user_role", "street", "community", "grid"]
+    list_filter = ["user__role", "street", "community"]
+    search_fields = ["user__username", "user__full_name", "grid__name", "community__name", "street__name"]
+    autocomplete_fields = ["user", "street", "community", "grid"]
+    list_select_related = ["user", "street", "community", "grid"]
+
+    @admin.display(description=_("角色"), ordering="user__role")
+    def user_role(self, assignment):
+        return assignment.user.get_role_display()
+
+
+class UserAssignmentInline(AssignmentInline):
+    fk_name = "user"
+    fields = ["street", "community", "grid"]
+    autocomplete_fields = ["street", "community", "grid"]
+    verbose_name = _("负责的网格节点")
+    verbose_name_plural = _("负责的网格节点")
+
+
+# accounts must not import grids, so the user admin gets its assignments inline here.
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class StaffUserAdmin(UserAdmin):
+    inlines = [*UserAdmin.inlines, UserAssignmentInline]
