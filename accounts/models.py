@@ -96,3 +96,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class SmsMessage(models.Model):
+    """A text message to someone who is not a portal user (a lead household's party member, for example).
+
+    Kept so each send is recorded and happens once: `key` makes creation idempotent, and the sender locks the
+    row, sends, and marks it sent or failed, exactly as for a notification's SMS channel.
+    """
+
+    key = models.CharField(_("去重键"), max_length=100, unique=True)
+    phone = models.CharField(_("手机号"), max_length=20)
+    body = models.TextField(_("内容"))
+    state = models.CharField(
+        _("状态"), max_length=10, choices=Notification.Delivery.choices, default=Notification.Delivery.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("短信记录")
+        verbose_name_plural = _("短信记录")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "created_at"], name="smsmessage_state_created")]
+
+    def __str__(self):
+        return f"{self.phone} · {self.created_at:%Y-%m-%d %H:%M}"

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import views as account_views
+from accounts.urls import notification_urlpatterns
+from visits import urls as visits_urls
 
 from . import views
 
@@ -14,6 +16,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("households/", include("households.urls")),
     path("grids/", include("grids.urls")),
+    path("visits/", include("visits.urls")),
+    path("requests/", include(visits_urls.request_urlpatterns)),
+    path("notifications/", include(notification_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),

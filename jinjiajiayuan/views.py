@@ -1,15 +1,29 @@
 from django.db import connection
+from django.db.models import Max
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
+
+from .broker import check_broker, worker_status
 
 
 @never_cache
 def healthz(request):
-    """Database state (and, from the visits issue on, broker and beat). 503 when the database is down."""
+    """Database, broker, worker and last beat run as JSON. 200 whenever the database answers (a broker outage
+    only delays reminders), 503 when it does not."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         database = {"ok": True}
     except Exception as exc:  # noqa: BLE001 - any failure means "down" to the prober
         database = {"ok": False, "error": exc.__class__.__name__}
-    return JsonResponse({"database": database}, status=200 if database["ok"] else 503)
+    broker = check_broker()
+    worker = worker_status() if broker["ok"] else {"ok": False, "workers": [], "error": "broker down"}
+    body = {"database": database, "broker": broker, "worker": worker, "beat": _beat() if database["ok"] else None}
+    return JsonResponse(body, status=200 if database["ok"] else 503)
+
+
+def _beat():
+    from django_celery_beat.models import PeriodicTask
+
+    last = PeriodicTask.objects.filter(enabled=True).aggregate(last_run_at=Max("last_run_at"))["last_run_at"]
+    return {"last_run_at": last.isoformat() if last else None}

@@ -5,3 +5,14 @@ from django.utils.translation import gettext_lazy as _
 class VisitsConfig(AppConfig):
     name = "visits"
     verbose_name = _("走访与诉求")
+
+    def ready(self):
+        from accounts import workbench
+        from households import timeline
+
+        from . import workbench as sections
+        from .timeline import visits_and_requests
+
+        timeline.register(visits_and_requests)
+        workbench.register(sections.my_work)
+        workbench.register(sections.grid_visits)

@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -172,12 +172,19 @@ class VisitTask(models.Model):
         return self.state == self.State.OPEN and self.due_on < (today or timezone.localdate())
 
 
+class InvalidTransition(ValidationError):
+    """A move of a resident request that its flow does not allow (or that lacks what the move needs)."""
+
+
 class ResidentRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(household__in=Household.objects.visible_to(user))
 
     def open(self):
         return self.exclude(state=ResidentRequest.State.CLOSED)
+
+    def overdue(self, now):
+        return self.open().filter(due_at__lt=now)
 
 
 class ResidentRequest(models.Model):
@@ -224,6 +231,15 @@ class ResidentRequest(models.Model):
         State.HANDLING: State.VERIFYING,
         State.VERIFYING: State.CLOSED,
     }
+    # Every legal move: the flow forwards, plus back to 处置 when the resident is not satisfied at 核查.
+    MOVES = {
+        (State.REGISTERED, State.ACCEPTED): _("受理"),
+        (State.ACCEPTED, State.DISPATCHED): _("派遣"),
+        (State.DISPATCHED, State.HANDLING): _("开始处置"),
+        (State.HANDLING, State.VERIFYING): _("处置完毕，提交核查"),
+        (State.VERIFYING, State.CLOSED): _("核查通过，办结"),
+        (State.VERIFYING, State.HANDLING): _("核查未通过，退回处置"),
+    }
 
     household = models.ForeignKey(
         Household, verbose_name=_("居民户"), on_delete=models.PROTECT, related_name="requests"
@@ -267,6 +283,46 @@ class ResidentRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_category_display()} · {self.household}"
+
+    def is_overdue(self, now=None):
+        return self.state != self.State.CLOSED and self.due_at < (now or timezone.now())
+
+    def allowed_moves(self):
+        """(to_state, label) for each move the flow allows from the current state."""
+        return [(to, label) for (frm, to), label in self.MOVES.items() if frm == self.state]
+
+    def advance(self, to_state, *, by, note="", assignee=None, satisfaction=""):
+        """Move the request to `to_state`, recording who, when and why in a RequestEvent.
+
+        Locks the row so two people pressing buttons at once cannot both move it from the same state.
+        Dispatch needs an assignee; leaving 核查 needs the resident's satisfaction answer, which is kept;
+        closing sets `closed_at`. Raises InvalidTransition on any move the flow does not allow.
+        """
+        with transaction.atomic():
+            current = type(self).objects.select_for_update().get(pk=self.pk)
+            if (current.state, to_state) not in self.MOVES:
+                raise InvalidTransition(
+                    _("不能从“%(from)s”转到“%(to)s”。")
+                    % {"from": current.get_state_display(), "to": self.State(to_state).label}
+                    if to_state in self.State.values
+                    else _("未知的办理状态。")
+                )
+            if to_state == self.State.DISPATCHED:
+                if assignee is None:
+                    raise InvalidTransition(_("派遣时必须指定承办人。"))
+                current.assignee = assignee
+            if current.state == self.State.VERIFYING:
+                if satisfaction not in self.Satisfaction.values:
+                    raise InvalidTransition(_("核查时请记录居民的满意度。"))
+                current.satisfaction = satisfaction
+            if to_state == self.State.CLOSED:
+                current.closed_at = timezone.now()
+            from_state = current.state
+            current.state = to_state
+            current.save()
+            RequestEvent.objects.create(request=current, from_state=from_state, to_state=to_state, by=by, note=note)
+        self.refresh_from_db(fields=["state", "assignee", "satisfaction", "closed_at"])
+        return self
 
 
 class RequestEvent(models.Model):

@@ -1,0 +1,234 @@
+"""Benchmarks over a large demo street (`make bench`); see bench/README.md.
+
+Seeds N households (default 100,000) into a throwaway PostgreSQL database, then times the pages staff use
+most through the Django test client, logged in as `grid01` and as `leader`: the household search (pinyin
+initials, full pinyin, phone last four, room code), a household page and `/grids/coverage/`. Prints a table
+and writes bench/results.md. The seed is also timed on a throwaway SQLite file unless --skip-sqlite.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/jinse_bench"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per page (the median is reported)")
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--skip-sqlite", action="store_true", help="do not time the seed on SQLite")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
+    parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
+    args = parser.parse_args()
+
+    seeds = []
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory(prefix="jinse-bench-") as folder:
+            seeds.append(("SQLite", *seed(f"sqlite:///{folder}/bench.sqlite3", args.households)))
+    recreate_database(args.database_url)
+    try:
+        seeds.insert(0, ("PostgreSQL", *seed(args.database_url, args.households)))
+        pages = measure_pages(args.database_url, args.repeats)
+    finally:
+        if not args.keep:
+            drop_database(args.database_url)
+    report = render(args, seeds, pages)
+    print(report)
+    args.output.write_text(report, encoding="utf-8")
+    print(f"written to {args.output}")
+
+
+def seed(database_url, households):
+    """Migrate and run seed_demo in a fresh process; (wall seconds, the command's own summary line)."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    started = time.monotonic()
+    done = subprocess.run(
+        [*manage, "seed_demo", "--households", str(households)],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.monotonic() - started
+    lines = done.stdout.strip().splitlines()
+    print("\n".join(lines))
+    return seconds, lines[-1] if lines else "", step_times(lines)
+
+
+def step_times(lines):
+    """Seconds per seed step, from the command's time-stamped progress lines."""
+    starts = [(float(m[1]), m[2]) for line in lines if (m := re.match(r"^\[\s*([\d.]+)s\] ([\w.]+) ……$", line))]
+    end = re.search(r"完成（([\d.]+) 秒", lines[-1] if lines else "")
+    marks = [t for t, _step in starts[1:]] + [float(end[1]) if end else starts[-1][0]]
+    return [(step, finish - start) for (start, step), finish in zip(starts, marks, strict=True)]
+
+
+def _maintenance(database_url):
+    import psycopg2
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
+        raise SystemExit(f"refusing an unusual database name: {name!r}")
+    connection = psycopg2.connect(urlunsplit(parts._replace(path="/postgres")))
+    connection.autocommit = True
+    return connection, name
+
+
+def recreate_database(database_url):
+    connection, name = _maintenance(database_url)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+        cursor.execute(f"CREATE DATABASE {name}")
+    connection.close()
+
+
+def drop_database(database_url):
+    from django.db import connections
+
+    connections.close_all()
+    connection, name = _maintenance(database_url)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {name}")
+    connection.close()
+
+
+def measure_pages(database_url, repeats):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jinjiajiayuan.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from accounts.models import User
+    from households.models import Household, LeadHousehold
+
+    setup_test_environment()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+
+    grid01, leader = User.objects.get(username="grid01"), User.objects.get(username="leader")
+    wei = Household.objects.search("wyk").filter(residents__name="魏永凯").get()
+    own = Household.objects.visible_to(grid01).exclude(phone="").order_by("pk").first()
+    lead = LeadHousehold.objects.filter(household__building__grid__assignments__user=grid01).first()
+    searches = [
+        ("拼音首字母 wyk", "wyk"),
+        ("全拼 weiyongkai", "weiyongkai"),
+        (f"手机尾号 {own.phone[-4:]}", own.phone[-4:]),
+        ("楼-单元-房号 3-2-501", "3-2-501"),
+        ("常见姓 wang（结果很多）", "wang"),
+    ]
+
+    rows = []
+    for user in (grid01, leader):
+        client = Client()
+        client.force_login(user)
+
+        def page(label, url, client=client, user=user):
+            client.get(url)  # warm-up
+            times = []
+            for _ in range(repeats):
+                started = time.perf_counter()
+                response = client.get(url)
+                times.append(time.perf_counter() - started)
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            context = response.context
+            found = ""
+            if context and "page" in context and hasattr(context["page"], "paginator"):
+                found = context["page"].paginator.count
+            rows.append(
+                {
+                    "user": user.username,
+                    "page": label,
+                    "url": url,
+                    "status": response.status_code,
+                    "median_ms": statistics.median(times) * 1000,
+                    "max_ms": max(times) * 1000,
+                    "queries": len(queries),
+                    "found": found,
+                    "bytes": len(response.content),
+                }
+            )
+
+        for label, query in searches:
+            page(f"搜索：{label}", f"/households/?q={query}")
+        page("居民户详情（魏永凯）", f"/households/{wei.pk}/")
+        if lead:
+            page("居民户详情（党员中心户）", f"/households/{lead.household_id}/")
+        page("网格覆盖 /grids/coverage/", "/grids/coverage/")
+
+    started = time.perf_counter()
+    from households.services import reindex_households
+
+    sample = list(Household.objects.order_by("pk").values_list("pk", flat=True)[:10_000])
+    reindex_households(sample)
+    reindex_seconds = time.perf_counter() - started
+    return {
+        "rows": rows,
+        "households": Household.objects.count(),
+        "reindex": (len(sample), reindex_seconds),
+    }
+
+
+def render(args, seeds, pages):
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC by `bench/run.py` "
+        f"(`--households {args.households} --repeats {args.repeats}`) on {platform.node()}: "
+        f"{os.cpu_count()} CPU, Python {platform.python_version()}, "
+        f"load average before the page timings {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.",
+        "",
+        "## Seeding",
+        "",
+        "| database | households | wall time | seed_demo summary |",
+        "|---|---|---|---|",
+    ]
+    for database, seconds, summary, _steps in seeds:
+        lines.append(f"| {database} | {args.households:,} | {seconds:.1f} s | {summary} |")
+    lines += ["", "Seconds per step (wall time inside the command):", ""]
+    lines += ["| step | " + " | ".join(database for database, *_rest in seeds) + " |"]
+    lines += ["|---|" + "---|" * len(seeds)]
+    for index, (step, _seconds) in enumerate(seeds[0][3]):
+        lines.append(f"| `{step}` | " + " | ".join(f"{s[3][index][1]:.1f}" for s in seeds) + " |")
+    count, seconds = pages["reindex"]
+    lines += [
+        "",
+        f"`households.services.reindex_households` on {count:,} of the seeded households (PostgreSQL): "
+        f"{seconds:.1f} s, i.e. about {seconds * 100_000 / max(count, 1):.0f} s per 100,000.",
+        "",
+        f"## Pages (PostgreSQL, {pages['households']:,} households, median of {args.repeats} after a warm-up)",
+        "",
+        "| user | page | status | median ms | max ms | SQL queries | results | bytes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in pages["rows"]:
+        lines.append(
+            f"| {row['user']} | {row['page']} | {row['status']} | {row['median_ms']:.1f} | {row['max_ms']:.1f} "
+            f"| {row['queries']} | {row['found']} | {row['bytes']:,} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import RequestEvent, ResidentRequest, Visit, VisitPolicy, VisitTask
+
+
+@admin.register(VisitPolicy)
+class VisitPolicyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "priority_group", "interval_days", "revisit_days"]
+    list_editable = ["interval_days", "revisit_days"]
+    list_select_related = ["priority_group"]
+
+
+@admin.register(Visit)
+class VisitAdmin(SimpleHistoryAdmin):
+    list_display = ["household", "visited_at", "outcome", "logged_by", "created_at"]
+    list_filter = ["outcome", "visited_at"]
+    list_select_related = ["household__building", "logged_by"]
+    search_fields = ["household__search_keys__key", "findings"]
+    raw_id_fields = ["household", "logged_by"]
+    filter_horizontal = ["visitors"]
+    date_hierarchy = "visited_at"
+    readonly_fields = ["idempotency_key", "created_at"]
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("是否超期")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("已超期")), ("no", _("未超期"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.overdue(today)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=VisitTask.objects.overdue(today).values("pk"))
+        return queryset
+
+
+@admin.register(VisitTask)
+class VisitTaskAdmin(admin.ModelAdmin):
+    list_display = ["household", "reason", "assignee", "earliest_on", "due_on", "state", "completed_at"]
+    list_filter = ["state", "reason", OverdueFilter]
+    list_select_related = ["household__building", "assignee"]
+    raw_id_fields = ["household", "assignee", "visit"]
+    date_hierarchy = "due_on"
+
+
+class RequestEventInline(admin.TabularInline):
+    model = RequestEvent
+    extra = 0
+    fields = ["at", "from_state", "to_state", "by", "note"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ResidentRequest)
+class ResidentRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "urgency", "state", "assignee", "due_at", "created_at", "closed_at"]
+    list_filter = ["state", "category", "urgency", "channel"]
+    list_select_related = ["household__building", "assignee"]
+    search_fields = ["description", "household__search_keys__key"]
+    raw_id_fields = ["household", "assignee", "raised_in", "created_by"]
+    readonly_fields = ["state", "closed_at", "satisfaction"]
+    inlines = [RequestEventInline]
+    date_hierarchy = "created_at"

@@ -1,0 +1,76 @@
+"""The visits app's sections on the workbench: my overdue and today's tasks, recent visits, my open requests,
+and for cadres and leaders their grids' visits this month. Every figure is an SQL aggregate."""
+
+import datetime
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from accounts.workbench import WorkbenchSection
+from grids.models import Grid
+from households.models import Household
+
+from .access import can_write
+from .models import ResidentRequest, Visit, VisitTask
+
+RECENT_VISITS = 5
+MY_OPEN_REQUESTS = 10
+COVERAGE_ROLES = ("cadre", "leader", "admin")
+
+
+def my_work(request):
+    user = request.user
+    today = timezone.localdate()
+    counts = (
+        VisitTask.objects.visible_to(user)
+        .open()
+        .filter(assignee=user)
+        .aggregate(overdue=Count("pk", filter=Q(due_on__lt=today)), due_today=Count("pk", filter=Q(due_on=today)))
+    )
+    mine = Visit.objects.filter(Q(logged_by=user) | Q(visitors=user)).values("pk")
+    return WorkbenchSection(
+        template="visits/_workbench.html",
+        order=10,
+        context={
+            "overdue_count": counts["overdue"],
+            "today_count": counts["due_today"],
+            "recent_visits": Visit.objects.filter(pk__in=mine, household__in=Household.objects.visible_to(user))
+            .select_related("household__building")
+            .order_by("-visited_at")[:RECENT_VISITS],
+            "my_requests": ResidentRequest.objects.visible_to(user)
+            .open()
+            .filter(assignee=user)
+            .select_related("household__building")
+            .order_by("due_at")[:MY_OPEN_REQUESTS],
+            "now": timezone.now(),
+            "can_log": can_write(user, "visits.add_visit"),
+        },
+    )
+
+
+def grid_visits(request):
+    user = request.user
+    if not (user.is_superuser or user.role in COVERAGE_ROLES):
+        return None
+    today = timezone.localdate()
+    month_start = timezone.make_aware(datetime.datetime.combine(today.replace(day=1), datetime.time()))
+    return WorkbenchSection(
+        template="visits/_workbench_grids.html",
+        order=20,
+        context={"grids": grid_visits_since(user, month_start), "month_start": month_start},
+    )
+
+
+def grid_visits_since(user, since):
+    """Per visible grid: households, visits since `since`, households visited since `since` — in one query."""
+    in_period = Q(buildings__households__visits__visited_at__gte=since)
+    return (
+        Grid.objects.visible_to(user)
+        .select_related("community")
+        .annotate(
+            household_count=Count("buildings__households", distinct=True),
+            visit_count=Count("buildings__households__visits", filter=in_period, distinct=True),
+            visited_count=Count("buildings__households", filter=in_period, distinct=True),
+        )
+        .order_by("community__name", "name")
+    )
