@@ -95,6 +95,8 @@ class VisitForm(forms.Form):
         kwargs["initial"].setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
         super().__init__(*args, **kwargs)
         self.fields["visitors"].queryset = staff_of_grid(household.building.grid).exclude(pk=user.pk)
+        if not self.fields["visitors"].queryset.exists():
+            del self.fields["visitors"]  # an empty "同行人员" heading only puzzles a worker who visits alone
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True

@@ -91,7 +91,7 @@ def visit_create(request):
                 visited_at=form.cleaned_data["visited_at"],
                 purposes=form.cleaned_data["purposes"],
                 findings=form.cleaned_data["findings"],
-                visitors=form.cleaned_data["visitors"],
+                visitors=form.cleaned_data.get("visitors", ()),
                 photo=form.cleaned_data["photo"],
                 requests=[f.to_raised() for f in raised if f.has_changed()],
                 idempotency_key=form.cleaned_data["token"],
