@@ -255,10 +255,13 @@ class SearchKey(models.Model):
     """A prefix-searchable key of a household; rebuilt by `services.reindex_households`."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="search_keys")
-    key = models.CharField(max_length=64, db_index=True)
+    key = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["household", "key"], name="searchkey_unique")]
+        # One index answers both `key = …` and `key LIKE '…%'` (PostgreSQL needs the pattern operator class for
+        # the prefix match). Keys are a set per household by construction, so no unique index is kept: two
+        # indexes fewer to write when a whole district is loaded.
+        indexes = [models.Index(fields=["key"], name="searchkey_key_prefix", opclasses=["varchar_pattern_ops"])]
 
     def __str__(self):
         return self.key

@@ -4,9 +4,11 @@
 the second, `cadre` the whole community, `leader` the street (read-only), `mediator` nothing by grid.
 """
 
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 
 from accounts.models import User
 from households.services import reindex_households
@@ -25,6 +27,25 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Rows that data migrations create (role groups and their permissions, priority groups, visit policies, the
+# beat schedule). A transactional test flushes every table when it ends, so the next one puts them back.
+REFERENCE_DATA = [
+    ("households.migrations.0002_priority_groups_and_roles", "forwards"),
+    ("visits.migrations.0002_default_policies_and_roles", "forwards"),
+    ("jinjiajiayuan.migrations.0001_beat_schedule", "create_schedule"),
+]
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    for module, function in REFERENCE_DATA:
+        getattr(importlib.import_module(module), function)(django_apps, None)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS, sign_in
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_grid_worker_finds_household_by_pinyin_initials_on_a_phone(phone, grid_worker, household, other_household):

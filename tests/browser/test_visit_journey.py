@@ -10,7 +10,7 @@ from tests.factories import HouseholdFactory
 from tests.visits.factories import VisitTaskFactory
 from visits.models import Visit, VisitTask
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def open_tasks_from_menu(page):
