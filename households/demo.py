@@ -104,8 +104,8 @@ STATUSES = {
 }
 DIBAO_SHARE = {"elder_single": 0.08, "left_behind": 0.05}
 PARTY_SHARE = 0.06
-LEADS_MISSING_IN_BUILDING = 0.04  # buildings whose lead households are not yet designated
-LINK_MISSING = 0.08  # households a lead household has not yet taken on
+LEADS_MISSING_IN_BUILDING = 0.05  # buildings whose lead households are not yet designated
+LINK_MISSING = 0.12  # households a lead household has not yet taken on
 _KIND_CUM_WEIGHTS = tuple(itertools.accumulate(KINDS.values()))
 _STATUS_CUM_WEIGHTS = tuple(itertools.accumulate(STATUSES.values()))
 _REGION_CUM_WEIGHTS = tuple(itertools.accumulate(REGION_WEIGHTS))
