@@ -14,6 +14,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.admin import ReadOnlyAdmin
+
 from .idcard import mask_phone, normalize_id_number
 from .models import (
     Household,
@@ -364,7 +366,7 @@ class LeadHouseholdAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IdentityReveal)
-class IdentityRevealAdmin(admin.ModelAdmin):
+class IdentityRevealAdmin(ReadOnlyAdmin):
     list_display = ["revealed_at", "user", "resident", "masked_id_number"]
     list_select_related = ["user", "resident"]
     list_filter = ["revealed_at"]
@@ -374,12 +376,3 @@ class IdentityRevealAdmin(admin.ModelAdmin):
     @admin.display(description=_("身份证号"))
     def masked_id_number(self, reveal):
         return reveal.resident.masked_id_number
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

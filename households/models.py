@@ -58,6 +58,14 @@ class HouseholdQuerySet(models.QuerySet):
                 qs = qs.filter(pk__in=SearchKey.objects.filter(key__startswith=word).values("household_id"))
         return qs
 
+    def listing(self):
+        """What a list of households shows (grid, origin village, head's name), in building order."""
+        return (
+            self.select_related("building__grid", "origin_village")
+            .with_head_name()
+            .order_by("building__grid_id", "building_id", "unit", "room")
+        )
+
     def with_head_name(self):
         head = Resident.objects.filter(household=OuterRef("pk"), relation=Resident.Relation.HEAD)
         return self.annotate(head_name=Subquery(head.values("name")[:1]))

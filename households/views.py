@@ -16,13 +16,7 @@ def household_list(request):
     query = request.GET.get("q", "").strip()[:50]
     households = Household.objects.none()
     if query:
-        households = (
-            Household.objects.visible_to(request.user)
-            .search(query)
-            .select_related("building__grid", "origin_village")
-            .with_head_name()
-            .order_by("building__grid_id", "building_id", "unit", "room")
-        )
+        households = Household.objects.visible_to(request.user).search(query).listing()
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "households/_results.html" if request.htmx else "households/household_list.html"
     return render(request, template, {"query": query, "page": page})

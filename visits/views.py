@@ -54,13 +54,7 @@ def _pick_household(request, *, title, target_url):
     query = request.GET.get("q", "").strip()[:50]
     households = Household.objects.none()
     if query:
-        households = (
-            Household.objects.visible_to(request.user)
-            .search(query)
-            .select_related("building__grid")
-            .with_head_name()
-            .order_by("building__grid_id", "building_id", "unit", "room")
-        )
+        households = Household.objects.visible_to(request.user).search(query).listing()
     page = Paginator(households, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"query": query, "page": page, "title": title, "target_url": target_url}
     template = "visits/_household_choices.html" if request.htmx else "visits/household_pick.html"
