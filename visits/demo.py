@@ -18,6 +18,7 @@ from grids.models import StaffAssignment
 from households.demo import _insert, _next_id, _reset_sequences
 from households.models import Household
 
+from .jobs import refresh_visit_statuses
 from .models import RequestEvent, ResidentRequest, Visit, VisitTask
 from .workdays import request_due_at
 
@@ -111,6 +112,8 @@ def seed_visits(ctx):
     _insert(Visit.visitors.through, ("id", "visit", "user"), visitors)
     _reset_sequences([Visit, Visit.visitors.through])
     ctx.log(f"走访记录 {len(visits)}（覆盖约 {VISITED_SHARE:.0%} 的居民户）")
+    # Bulk-loaded visits bypass log_visit, so the per-household due dates (coverage "按期走访") are computed here.
+    ctx.log(f"走访到期日 {refresh_visit_statuses()} 户")
     _seed_requests(ctx, street, staff, fallback, now)
     _seed_tasks(ctx, street, now)
 

@@ -5,7 +5,7 @@ updates, and relies on a unique constraint or a flag column so that running it t
 worker died half-way, does nothing new:
 
 - `schedule_visits`: one open task per due household (unique open (household, reason); households with any
-  open task are skipped);
+  open task are skipped), and every household's `VisitStatus` upserted (unique household);
 - `daily_digest`: one notification per staff member per day (unique (user, "digest:<date>"));
 - `escalate_overdue`: `escalated_at` is set by a conditional UPDATE, and only rows it set are reported;
 - `lead_household_digest`: one text message per lead household per month (unique "lead:<id>:<month>").
@@ -30,8 +30,8 @@ from grids.models import Grid, StaffAssignment
 from households.models import Household, LeadHousehold, Resident
 from households.search import room_code
 
-from .models import ResidentRequest, Visit, VisitPolicy, VisitTask
-from .policy import COUNTING_OUTCOMES, FALLBACK_INTERVAL_DAYS
+from .models import ResidentRequest, Visit, VisitPolicy, VisitStatus, VisitTask
+from .policy import COUNTING_OUTCOMES, FALLBACK_INTERVAL_DAYS, visit_due_on
 
 logger = logging.getLogger(__name__)
 
@@ -98,27 +98,21 @@ class _VisitFacts:
         }
 
 
-def _schedulable_households():
-    """(pk, grid id) of households that may need a task: not vacant, and without an open task of any reason."""
+def _households_to_refresh():
+    """(pk, grid id, status, has an open task) of every household, for the visit status and the scheduler."""
     open_task = VisitTask.objects.open().filter(household=OuterRef("pk"))
-    return (
-        Household.objects.exclude(status=Household.Status.VACANT)
-        .filter(~Exists(open_task))
-        .values_list("pk", "building__grid_id")
+    return Household.objects.annotate(has_open_task=Exists(open_task)).values_list(
+        "pk", "building__grid_id", "status", "has_open_task"
     )
 
 
 def _due_on(last_visited_at, interval_days, today):
     """When the next visit is due: last counting visit + interval, never before today; today if never visited."""
-    if last_visited_at is None:
-        return today
-    return max(today, timezone.localdate(last_visited_at) + datetime.timedelta(days=interval_days))
+    return max(today, visit_due_on(last_visited_at, interval_days, never=today))
 
 
 def _unvisited_too_long(last_visited_at, interval_days, today):
-    if last_visited_at is None:
-        return True
-    return timezone.localdate(last_visited_at) + datetime.timedelta(days=interval_days) < today
+    return last_visited_at is None or visit_due_on(last_visited_at, interval_days, never=today) < today
 
 
 class _Balancer:
@@ -156,60 +150,107 @@ ROUTINE = VisitTask.Reason.ROUTINE.value
 INSERT_BATCH = 1000
 
 
-def _insert_open_tasks(rows):
-    """INSERT ... ON CONFLICT DO NOTHING open tasks from (household id, assignee id, reason, earliest, due) tuples.
+def _insert(model, columns, rows, on_conflict):
+    """Multi-row INSERT of already adapted `rows` into `columns` of `model`'s table, followed by `on_conflict`.
 
     Plain SQL (understood by PostgreSQL and SQLite alike) because for 100,000 rows building model instances
-    for `bulk_create` costs more than the database work itself. Columns not listed are nullable.
+    for `bulk_create` costs more than the database work itself.
     """
     ops = connection.ops
-    columns = ["household_id", "assignee_id", "reason", "note", "earliest_on", "due_on", "state", "created_at"]
-    head = f"INSERT INTO {ops.quote_name(VisitTask._meta.db_table)} ({', '.join(map(ops.quote_name, columns))}) VALUES "
+    head = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({', '.join(map(ops.quote_name, columns))}) VALUES "
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    created_at = ops.adapt_datetimefield_value(timezone.now())
-    state = VisitTask.State.OPEN.value
     with connection.cursor() as cursor:
         for start in range(0, len(rows), INSERT_BATCH):
             batch = rows[start : start + INSERT_BATCH]
-            params = []
-            for household_id, assignee_id, reason, earliest_on, due_on in batch:
-                params += [
-                    household_id,
-                    assignee_id,
-                    reason,
-                    "",
-                    ops.adapt_datefield_value(earliest_on),
-                    ops.adapt_datefield_value(due_on),
-                    state,
-                    created_at,
-                ]
-            cursor.execute(head + ", ".join([row_sql] * len(batch)) + " ON CONFLICT DO NOTHING", params)
+            params = [value for row in batch for value in row]
+            cursor.execute(head + ", ".join([row_sql] * len(batch)) + " " + on_conflict, params)
+
+
+def _insert_open_tasks(rows):
+    """INSERT ... ON CONFLICT DO NOTHING open tasks from (household id, assignee id, reason, earliest, due) tuples.
+
+    Columns not listed are nullable.
+    """
+    ops = connection.ops
+    columns = ["household_id", "assignee_id", "reason", "note", "earliest_on", "due_on", "state", "created_at"]
+    created_at = ops.adapt_datetimefield_value(timezone.now())
+    state = VisitTask.State.OPEN.value
+    adapted = [
+        (
+            household_id,
+            assignee_id,
+            reason,
+            "",
+            ops.adapt_datefield_value(earliest_on),
+            ops.adapt_datefield_value(due_on),
+            state,
+            created_at,
+        )
+        for household_id, assignee_id, reason, earliest_on, due_on in rows
+    ]
+    _insert(VisitTask, columns, adapted, "ON CONFLICT DO NOTHING")
+
+
+def _upsert_visit_statuses(rows, refreshed_at):
+    """INSERT ... ON CONFLICT (household) DO UPDATE the VisitStatus rows from (household id, interval days, last
+    visited at, due on) tuples: one row per household, refreshed.
+
+    `refreshed_at` is when the run started reading: a row `log_visit` refreshed since then is newer than the
+    figures read for it, and is left alone.
+    """
+    ops = connection.ops
+    columns = ["household_id", "interval_days", "last_visited_at", "due_on", "refreshed_at"]
+    refreshed_at = ops.adapt_datetimefield_value(refreshed_at)
+    adapted = [
+        (
+            household_id,
+            interval_days,
+            ops.adapt_datetimefield_value(last_visited_at),
+            ops.adapt_datefield_value(due_on),
+            refreshed_at,
+        )
+        for household_id, interval_days, last_visited_at, due_on in rows
+    ]
+    table = ops.quote_name(VisitStatus._meta.db_table)
+    household, refreshed = ops.quote_name("household_id"), ops.quote_name("refreshed_at")
+    updates = ", ".join(f"{column} = EXCLUDED.{column}" for column in map(ops.quote_name, columns[1:]))
+    on_conflict = f"ON CONFLICT ({household}) DO UPDATE SET {updates} WHERE {table}.{refreshed} <= EXCLUDED.{refreshed}"
+    _insert(VisitStatus, columns, adapted, on_conflict)
 
 
 def schedule_visits(*, today=None, lookahead_days=LOOKAHEAD_DAYS, chunk_size=CHUNK_SIZE):
-    """Create one open visit task for every household whose visit falls due within `lookahead_days`.
+    """Refresh every household's visit status, and create one open visit task for every household whose visit
+    falls due within `lookahead_days`.
 
     Due = last counting visit + the household's policy interval (the tightest of its residents' priority
     groups, else the default), never before today; never-visited households are due today. The task opens
     today, has reason "priority group" when a resident is in one (else "routine"), and goes to the grid worker
-    of the household's grid with the fewest open tasks (unassigned when the grid has none).
+    of the household's grid with the fewest open tasks (unassigned when the grid has none). Vacant households
+    and households with an open task get no task, but their `VisitStatus` is refreshed like every other's
+    (a priority group added since the last run changes the interval).
 
-    Set-based: four grouped queries and one multi-row insert per chunk of households, each chunk its own
-    transaction, so a run that dies half-way is simply finished by the next. Running it twice creates nothing:
-    households with an open task are skipped, and the unique open (household, reason) constraint with
-    ON CONFLICT DO NOTHING settles a race between two runs. Returns how many tasks it inserted (counting any a
-    concurrent run had already made, which the constraint ignored).
+    Set-based: four grouped queries, one multi-row task insert and one multi-row status upsert per chunk of
+    households, each chunk its own transaction, so a run that dies half-way is simply finished by the next.
+    Running it twice creates nothing: households with an open task are skipped, and the unique open
+    (household, reason) constraint with ON CONFLICT DO NOTHING settles a race between two runs; status rows are
+    upserted on their household. Returns how many tasks it inserted (counting any a concurrent run had already
+    made, which the constraint ignored).
     """
     today = today or timezone.localdate()
+    now = timezone.now()
     horizon = today + datetime.timedelta(days=lookahead_days)
     balancer = _Balancer()
     facts = _VisitFacts()
+    vacant = Household.Status.VACANT.value
     created = 0
-    for rows in _keyset_chunks(_schedulable_households(), chunk_size):
-        tasks = []
-        chunk_facts = facts.of([pk for pk, _grid_id in rows])
-        for pk, grid_id in rows:
+    for rows in _keyset_chunks(_households_to_refresh(), chunk_size):
+        tasks, statuses = [], []
+        chunk_facts = facts.of([row[0] for row in rows])
+        for pk, grid_id, status, has_open_task in rows:
             interval_days, last_visited_at, in_priority_group = chunk_facts[pk]
+            statuses.append(_status_row(pk, chunk_facts[pk], today))
+            if status == vacant or has_open_task:
+                continue
             due_on = _due_on(last_visited_at, interval_days, today)
             if due_on > horizon:
                 continue
@@ -217,9 +258,31 @@ def schedule_visits(*, today=None, lookahead_days=LOOKAHEAD_DAYS, chunk_size=CHU
             tasks.append((pk, balancer.next_worker(grid_id), reason, today, due_on))
         with transaction.atomic():
             _insert_open_tasks(tasks)
+            _upsert_visit_statuses(statuses, now)
         created += len(tasks)
     logger.info("schedule_visits: %d tasks created for %s", created, today)
     return created
+
+
+def _status_row(pk, facts, today):
+    interval_days, last_visited_at, _in_group = facts
+    return pk, interval_days, last_visited_at, visit_due_on(last_visited_at, interval_days, never=today)
+
+
+def refresh_visit_statuses(*, today=None, chunk_size=CHUNK_SIZE):
+    """Only the `VisitStatus` half of `schedule_visits`, for when visits were loaded in bulk without
+    `log_visit` (demo data, an import). Returns how many households it refreshed."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    facts = _VisitFacts()
+    refreshed = 0
+    for rows in _keyset_chunks(Household.objects.values_list("pk"), chunk_size):
+        pks = [pk for (pk,) in rows]
+        chunk_facts = facts.of(pks)
+        with transaction.atomic():
+            _upsert_visit_statuses([_status_row(pk, chunk_facts[pk], today) for pk in pks], now)
+        refreshed += len(pks)
+    return refreshed
 
 
 def daily_digest(*, today=None):

@@ -96,6 +96,35 @@ class Visit(models.Model):
             raise ValidationError({"purposes": _("未知的走访事由。")})
 
 
+class VisitStatus(models.Model):
+    """A household's place in its visit cycle, kept so coverage can count "visited within policy" with a join.
+
+    Refreshed for every household by the nightly `schedule_visits`, and for one household by `log_visit` when
+    a visit reaches it. `due_on` is the local date of the last counting visit plus the interval; for a
+    household never visited, the date the row was computed (due at once).
+    """
+
+    household = models.OneToOneField(
+        Household,
+        verbose_name=_("居民户"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="visit_status",
+    )
+    interval_days = models.PositiveSmallIntegerField(_("走访周期（天）"))
+    last_visited_at = models.DateTimeField(_("最近走访"), null=True, blank=True)
+    due_on = models.DateField(_("应访日期"))
+    refreshed_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("走访状态")
+        verbose_name_plural = _("走访状态")
+        indexes = [models.Index(fields=["due_on"], name="visitstatus_due_on")]
+
+    def __str__(self):
+        return f"{self.household_id} {self.due_on:%Y-%m-%d}"
+
+
 class VisitTaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state=VisitTask.State.OPEN)

@@ -1,4 +1,4 @@
-"""Visit-policy arithmetic, as set-based queryset annotations the scheduler can run over 100,000 households.
+"""Visit-policy arithmetic: which policy applies to a household, when its next visit is due, its last visit.
 
 A household's visit interval is the tightest (smallest) `VisitPolicy.interval_days` among the priority groups
 of its residents; a household with no priority-group resident (or whose groups have no policy) falls back to
@@ -6,10 +6,15 @@ the default policy (the one with no priority group), and to `FALLBACK_INTERVAL_D
 
 Only visits in which the household was actually reached count as "visited" (`COUNTING_OUTCOMES`): a
 not-at-home visit schedules a re-visit instead and leaves the household due.
+
+The rule lives here for one household (`policy_for`) and in `visits.jobs._VisitFacts` for a range of
+households at once (grouped queries); `tests/visits/test_jobs.py` checks that the two agree.
 """
 
-from django.db.models import IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+import datetime
+
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from .models import Visit, VisitPolicy
 
@@ -18,29 +23,8 @@ FALLBACK_REVISIT_DAYS = 3
 COUNTING_OUTCOMES = (Visit.Outcome.MET, Visit.Outcome.REFUSED)
 
 
-def _group_policies():
-    return VisitPolicy.objects.filter(
-        priority_group__isnull=False, priority_group__residents__household=OuterRef("pk")
-    ).order_by("interval_days", "revisit_days")
-
-
 def _default_policy():
     return VisitPolicy.objects.filter(priority_group__isnull=True)
-
-
-def annotate_visit_interval(households):
-    """Annotate each household of the queryset with `visit_interval_days` (an integer, never NULL).
-
-    One correlated subquery for the tightest group policy, one for the default: no Python loop.
-    """
-    return households.annotate(
-        visit_interval_days=Coalesce(
-            Subquery(_group_policies().values("interval_days")[:1], output_field=IntegerField()),
-            Subquery(_default_policy().values("interval_days")[:1], output_field=IntegerField()),
-            Value(FALLBACK_INTERVAL_DAYS),
-            output_field=IntegerField(),
-        )
-    )
 
 
 def annotate_last_visit(households):
@@ -67,3 +51,11 @@ def policy_for(household):
         or _default_policy().first()
         or VisitPolicy(interval_days=FALLBACK_INTERVAL_DAYS, revisit_days=FALLBACK_REVISIT_DAYS)
     )
+
+
+def visit_due_on(last_visited_at, interval_days, *, never):
+    """The day a household's next visit is due: the local date of its last counting visit plus the interval;
+    `never` (usually today) when it was never visited."""
+    if last_visited_at is None:
+        return never
+    return timezone.localdate(last_visited_at) + datetime.timedelta(days=interval_days)

@@ -5,10 +5,11 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from .models import RequestEvent, ResidentRequest, Visit, VisitTask
-from .policy import COUNTING_OUTCOMES, policy_for
+from .models import RequestEvent, ResidentRequest, Visit, VisitStatus, VisitTask
+from .policy import COUNTING_OUTCOMES, policy_for, visit_due_on
 from .workdays import request_due_at
 
 
@@ -65,7 +66,8 @@ def log_visit(
     Returns `(visit, created)`. A second call with the same `idempotency_key` (a double tap on a bad
     connection) creates nothing and returns the first visit.
 
-    A visit that reached the household (met or refused) completes its open tasks whose window has opened.
+    A visit that reached the household (met or refused) completes its open tasks whose window has opened and
+    moves the household's `VisitStatus` on, so coverage counts it at once rather than after the nightly run.
     A not-at-home visit leaves them open and creates — or keeps, with a fresh window — one re-visit task
     due within the applicable policy's `revisit_days`, assigned to the person who logged the visit.
     """
@@ -98,6 +100,8 @@ def log_visit(
                     raised_in=visit,
                 )
             _settle_tasks(visit, by=by)
+            if visit.outcome in COUNTING_OUTCOMES:
+                _record_visit_status(visit)
     except IntegrityError:
         existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
@@ -130,6 +134,25 @@ def _settle_tasks(visit, *, by):
             earliest_on=earliest_on,
             due_on=due_on,
         )
+
+
+def _record_visit_status(visit):
+    """Bring the household's VisitStatus up to date after a counting visit (creating it if the nightly run has
+    not yet). The last visit is read back from the visits, so a back-dated entry never moves it backwards."""
+    last_visited_at = Visit.objects.filter(household=visit.household_id, outcome__in=COUNTING_OUTCOMES).aggregate(
+        last=Max("visited_at")
+    )["last"]
+    interval_days = policy_for(visit.household).interval_days
+    now = timezone.now()
+    VisitStatus.objects.update_or_create(
+        household_id=visit.household_id,
+        defaults={
+            "interval_days": interval_days,
+            "last_visited_at": last_visited_at,
+            "due_on": visit_due_on(last_visited_at, interval_days, never=timezone.localdate(now)),
+            "refreshed_at": now,
+        },
+    )
 
 
 def log_sheet_visits(*, entries, by, batch_key):

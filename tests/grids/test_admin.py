@@ -50,7 +50,7 @@ def test_shares_below_target_are_red(client_for, admin_user, coverage_street):
         ("building", "met", {"3"}),
     ],
 )
-def test_below_target_filter(client_for, admin_user, coverage_street, model, value, names):
+def test_below_target_filter(client_for, admin_user, coverage_street, grids_measures_only, model, value, names):
     response = client_for(admin_user).get(changelist(model), {"coverage": value})
 
     rows = response.context["cl"].result_list

@@ -94,7 +94,7 @@ def test_building_figures(coverage_street):
     assert not hasattr(buildings["1"], "staffed_share")
 
 
-def test_below_target_and_on_target_split_the_nodes(coverage_street):
+def test_below_target_and_on_target_split_the_nodes(coverage_street, grids_measures_only):
     grids = annotate_coverage(Grid.objects.all())
     buildings = annotate_coverage(Building.objects.all())
 
@@ -120,15 +120,14 @@ def test_counts_can_be_narrowed_to_visible_grids(coverage_street):
     }
 
 
-def test_target_comes_from_settings(coverage_street, settings):
+def test_target_comes_from_settings(coverage_street, grids_measures_only, settings):
     settings.COVERAGE_TARGET = 0.3
     grids = annotate_coverage(Grid.objects.all())
 
     assert list(grids.filter(below_target_q("grid")).values_list("name", flat=True)) == ["西区第一网格"]
 
 
-def test_registered_measure_is_annotated_and_filtered(coverage_street, monkeypatch):
-    monkeypatch.setattr("grids.coverage.MEASURES", list(measures_for("street")))
+def test_registered_measure_is_annotated_and_filtered(coverage_street, grids_measures_only):
 
     def counts(level, scope):
         tall = scope.narrow(Building.objects.filter(floors__gte=10), "grid")

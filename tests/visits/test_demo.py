@@ -4,7 +4,7 @@ from django.utils import timezone
 from jinjiajiayuan.management.commands.seed_demo import DemoContext
 from tests.factories import HouseholdFactory
 from visits.demo import seed_visits
-from visits.models import RequestEvent, ResidentRequest, Visit, VisitTask
+from visits.models import RequestEvent, ResidentRequest, Visit, VisitStatus, VisitTask
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,8 @@ def test_demo_visits_requests_and_grid01_tasks_are_made_once(street, grid, build
     assert not ResidentRequest.objects.filter(state="dispatched", assignee=None).exists()
     mine = VisitTask.objects.open().filter(assignee=grid_worker)
     assert mine.overdue(timezone.localdate()).count() == 3
+    assert VisitStatus.objects.count() == 40
+    assert VisitStatus.objects.filter(last_visited_at__isnull=False).count() >= 10
     counts = (Visit.objects.count(), ResidentRequest.objects.count(), RequestEvent.objects.count(), mine.count())
 
     seed_visits(ctx)

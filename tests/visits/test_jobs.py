@@ -25,7 +25,7 @@ from tests.factories import (
 from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
 from visits import jobs
 from visits.models import VisitPolicy, VisitTask
-from visits.policy import annotate_last_visit, annotate_visit_interval
+from visits.policy import annotate_last_visit, policy_for
 
 TODAY = datetime.date(2026, 11, 30)
 NOW = datetime.datetime(2026, 11, 30, 9, 0, tzinfo=datetime.UTC)
@@ -168,7 +168,7 @@ def test_chunks_give_the_same_result_as_one_pass(building, grid_worker):
     assert VisitTask.objects.count() == 12
 
 
-def test_scheduler_facts_agree_with_the_policy_annotations(building, grid_worker):
+def test_scheduler_facts_agree_with_the_single_household_policy(building, grid_worker):
     lonely, ordinary, never = HouseholdFactory.create_batch(3, building=building)
     ResidentFactory(household=lonely).priority_groups.add(
         PriorityGroup.objects.get(code="living_alone"), PriorityGroup.objects.get(code="veteran")
@@ -180,13 +180,12 @@ def test_scheduler_facts_agree_with_the_policy_annotations(building, grid_worker
     households = [lonely, ordinary, never]
 
     facts = jobs._VisitFacts().of(sorted(h.pk for h in households))
-    annotated = annotate_last_visit(
-        annotate_visit_interval(Household.objects.filter(pk__in=[h.pk for h in households]))
-    )
+    annotated = annotate_last_visit(Household.objects.filter(pk__in=[h.pk for h in households]))
 
     for household in annotated:
         interval, last_visited_at, _in_group = facts[household.pk]
-        assert (interval, last_visited_at) == (household.visit_interval_days, household.last_visited_at)
+        assert (interval, last_visited_at) == (policy_for(household).interval_days, household.last_visited_at)
+    assert [facts[h.pk][0] for h in households] == [30, 180, 180]
     assert facts[lonely.pk][2] and not facts[ordinary.pk][2]
 
 

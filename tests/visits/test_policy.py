@@ -6,8 +6,9 @@ from django.utils import timezone
 from households.models import Household, PriorityGroup
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.visits.factories import VisitFactory, VisitTaskFactory
+from visits.jobs import _VisitFacts
 from visits.models import Visit, VisitPolicy, VisitTask
-from visits.policy import annotate_last_visit, annotate_visit_interval, policy_for
+from visits.policy import annotate_last_visit, policy_for
 from visits.services import RaisedRequest, log_visit
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ def tag(resident, *codes):
 
 
 def interval_of(household):
-    return annotate_visit_interval(Household.objects.filter(pk=household.pk)).get().visit_interval_days
+    return policy_for(household).interval_days
 
 
 def test_default_policies_come_from_the_migration():
@@ -49,12 +50,13 @@ def test_default_is_used_when_the_group_has_no_policy(household):
     assert interval_of(household) == 180
 
 
-def test_interval_annotation_is_one_query_for_many_households(building, django_assert_num_queries):
+def test_bulk_intervals_take_three_queries_for_many_households(building, django_assert_num_queries):
     for n in range(5):
         tag(ResidentFactory(household=HouseholdFactory(building=building)), "dibao" if n % 2 else "veteran")
-    with django_assert_num_queries(1):
-        intervals = sorted(h.visit_interval_days for h in annotate_visit_interval(Household.objects.all()))
-    assert intervals == [30, 30, 90, 90, 90]
+    facts, pks = _VisitFacts(), sorted(Household.objects.values_list("pk", flat=True))
+    with django_assert_num_queries(3):
+        of = facts.of(pks)
+    assert sorted(interval for interval, _last, _grouped in of.values()) == [30, 30, 90, 90, 90]
 
 
 def test_last_visit_ignores_not_at_home(household):
