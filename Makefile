@@ -39,11 +39,11 @@ seed: migrate ## load the demo street and users (idempotent)
 run: seed ## serve the portal at http://127.0.0.1:8000 with a Celery worker and beat
 	@echo "Portal: http://$(HOST):$(PORT)/  (users: admin, grid01, grid02, cadre, mediator, leader; password: $${DEMO_PASSWORD:-jinse-demo-2026})"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2 --schedule=var/celerybeat-schedule & \
+	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2 & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: venv ## run only a Celery worker with beat
-	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2 --schedule=var/celerybeat-schedule
+	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2
 
 lint: venv-dev ## ruff lint and format check
 	$(BIN)/ruff check .
@@ -68,7 +68,11 @@ bench: venv-dev ## benchmarks over a large demo street (see bench/README.md)
 	$(BIN)/python bench/run.py
 
 messages: venv-dev ## rebuild and compile the translation catalogues
-	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=static
+	$(BIN)/python manage.py makemessages -l en -l zh_Hans --no-obsolete --ignore=.venv --ignore=static --ignore=var --ignore=bench --ignore=tests
+	@# zh_Hans msgids are the Chinese text itself: drop fuzzy guesses and copy msgid to msgstr.
+	msgattrib --clear-fuzzy --empty -o locale/zh_Hans/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
+	msgen -o locale/zh_Hans/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
+	@echo "Now translate the new or '#, fuzzy' entries of locale/en/LC_MESSAGES/django.po; tests/test_i18n.py checks none is left."
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean: ## remove the virtualenv and local data

@@ -253,13 +253,6 @@ class ResidentRequest(models.Model):
         BASIC = "basic", _("基本满意")
         UNSATISFIED = "unsatisfied", _("不满意")
 
-    NEXT_STATE = {
-        State.REGISTERED: State.ACCEPTED,
-        State.ACCEPTED: State.DISPATCHED,
-        State.DISPATCHED: State.HANDLING,
-        State.HANDLING: State.VERIFYING,
-        State.VERIFYING: State.CLOSED,
-    }
     # Every legal move: the flow forwards, plus back to 处置 when the resident is not satisfied at 核查.
     MOVES = {
         (State.REGISTERED, State.ACCEPTED): _("受理"),
