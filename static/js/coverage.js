@@ -38,6 +38,7 @@
     },
     options: {
       indexAxis: "y",
+      animation: false,
       responsive: true,
       maintainAspectRatio: false,
       scales: { x: { min: 0, max: 100, ticks: { callback: (value) => value + "%" } } },
