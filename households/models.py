@@ -262,7 +262,9 @@ class LeadHousehold(models.Model):
 class SearchKey(models.Model):
     """A prefix-searchable key of a household; rebuilt by `services.reindex_households`."""
 
-    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="search_keys")
+    # Derived rows, rebuilt from the household: Django's CASCADE removes them, and no database foreign-key
+    # check is paid on the ~20 keys per household when a district is loaded.
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="search_keys", db_constraint=False)
     key = models.CharField(max_length=64)
 
     class Meta:

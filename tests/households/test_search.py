@@ -1,6 +1,6 @@
 import pytest
 
-from households.models import Household
+from households.models import Household, SearchKey
 from households.search import name_readings, normalize_query
 from households.services import reindex_households
 from tests.factories import HouseholdFactory, ResidentFactory
@@ -50,3 +50,9 @@ def test_reindex_replaces_old_keys(household):
     reindex_households([household.pk])
     assert not Household.objects.search("wyk").exists()
     assert Household.objects.search("zxh").get() == household
+
+
+def test_deleting_a_household_removes_its_search_keys(household):
+    household.residents.all().delete()
+    household.delete()
+    assert not SearchKey.objects.exists()
