@@ -176,6 +176,9 @@ def measure_pages(database_url, repeats):
         if lead:
             page("居民户详情（党员中心户）", f"/households/{lead.household_id}/")
         page("网格覆盖 /grids/coverage/", "/grids/coverage/")
+        page("工作台 /", "/")
+        page("走访任务 /visits/tasks/", "/visits/tasks/")
+        page("民情诉求 /requests/", "/requests/")
 
     started = time.perf_counter()
     from households.services import reindex_households

@@ -232,6 +232,10 @@ def annotate_coverage(queryset, *, grids=None):
         for name, expression in measure.counts(level, scope).items():
             counts.setdefault(name, expression)
     shares = {m.share: _share(m.numerator, m.denominator) for m in measures_for(level)}
+    if scope.grids is not None:
+        # Filtering before annotating makes the household join start from the grids in scope (Django reuses
+        # the filtered join for the counts), so a grid worker's figures read their grid, not the whole street.
+        queryset = queryset.filter(**{f"{level.grids_below}__in": scope.grids})
     return queryset.annotate(**counts).annotate(**shares)
 
 

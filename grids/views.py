@@ -17,7 +17,9 @@ def coverage(request):
     if user.sees_everything:
         scope, streets, communities = None, Street.objects.all(), Community.objects.all()
     else:
-        scope = grids
+        # The user's grids as literal ids: a handful of numbers the planner can estimate, where the OR of
+        # assignment subqueries made PostgreSQL hash whole tables (120 ms → 7 ms for a grid worker).
+        scope = grids = Grid.objects.filter(pk__in=list(grids.values_list("pk", flat=True)))
         streets = Street.objects.filter(pk__in=grids.values("community__street"))
         communities = Community.objects.filter(pk__in=grids.values("community"))
     streets = list(annotate_coverage(streets, grids=scope))
