@@ -160,10 +160,12 @@ def test_compiled_english_catalogue_matches_the_po_file():
 
     stale = []
     for m in messages:
+        # gettext stores a message with a context under "context\x04msgid".
+        key = f"{m['msgctxt']}\x04{m['msgid']}" if m["msgctxt"] else m["msgid"]
         if m["msgid_plural"]:
-            compiled = [catalog.get((m["msgid"], i)) for i in range(len(m["msgstr"]))]
+            compiled = [catalog.get((key, i)) for i in range(len(m["msgstr"]))]
         else:
-            compiled = [catalog.get(m["msgid"])]
+            compiled = [catalog.get(key)]
         if compiled != m["msgstr"]:
             stale.append(m["msgid"])
     assert stale == []

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from households.models import Household, PriorityGroup
@@ -255,8 +256,8 @@ class ResidentRequest(models.Model):
 
     # Every legal move: the flow forwards, plus back to 处置 when the resident is not satisfied at 核查.
     MOVES = {
-        (State.REGISTERED, State.ACCEPTED): _("受理"),
-        (State.ACCEPTED, State.DISPATCHED): _("派遣"),
+        (State.REGISTERED, State.ACCEPTED): pgettext_lazy("request action", "受理"),
+        (State.ACCEPTED, State.DISPATCHED): pgettext_lazy("request action", "派遣"),
         (State.DISPATCHED, State.HANDLING): _("开始处置"),
         (State.HANDLING, State.VERIFYING): _("处置完毕，提交核查"),
         (State.VERIFYING, State.CLOSED): _("核查通过，办结"),
