@@ -162,10 +162,7 @@ def test_compiled_english_catalogue_matches_the_po_file():
     for m in messages:
         # gettext stores a message with a context under "context\x04msgid".
         key = f"{m['msgctxt']}\x04{m['msgid']}" if m["msgctxt"] else m["msgid"]
-        if m["msgid_plural"]:
-            compiled = [catalog.get((key, i)) for i in range(len(m["msgstr"]))]
-        else:
-            compiled = [catalog.get(key)]
+        compiled = [catalog.get((key, i)) for i in range(len(m["msgstr"]))] if m["msgid_plural"] else [catalog.get(key)]
         if compiled != m["msgstr"]:
             stale.append(m["msgid"])
     assert stale == []
