@@ -14,7 +14,6 @@ otherwise idle demo database: ids are taken from the current maximum inside the 
 """
 
 import datetime
-import functools
 import io
 import itertools
 import random
@@ -430,28 +429,16 @@ def _lead_positions(rng, homes, party_homes):
     return positions
 
 
-@functools.lru_cache(maxsize=100_000)
-def _name_keys(name):
-    return frozenset(keys_for(room_code="", phones=[], names=[name]))
-
-
 def _write_search_keys(ctx, homes):
-    """The same keys `services.reindex_households` builds (both come from `search.keys_for`), written in bulk.
-
-    Names repeat a lot in a street, so their pinyin is worked out once per distinct name.
-    """
+    """The same keys `services.reindex_households` builds (both come from `search.keys_for`), written in bulk."""
     next_key = _next_id(SearchKey)
     rows = []
     for home in homes:
-        keys = set(
-            keys_for(
-                room_code=room_code(home.building.number, home.unit, home.room),
-                phones=[home.phone, *(p.phone for p in home.residents)],
-                names=[],
-            )
+        keys = keys_for(
+            room_code=room_code(home.building.number, home.unit, home.room),
+            phones=[home.phone, *(p.phone for p in home.residents)],
+            names=[p.name for p in home.residents],
         )
-        for person in home.residents:
-            keys |= _name_keys(person.name)
         rows += [(next_key + i, home.id, key) for i, key in enumerate(sorted(keys))]
         next_key += len(keys)
     _insert(SearchKey, ("id", "household", "key"), rows)

@@ -5,6 +5,7 @@ last four digits of each phone, and its building-unit-room code). A query is mat
 an ordinary B-tree index answers, so a search costs the same for 5,000 or 100,000 households.
 """
 
+import functools
 import re
 
 from pypinyin import Style, lazy_pinyin, pinyin
@@ -44,16 +45,25 @@ def keys_for(*, room_code, phones, names):
         digits = re.sub(r"\D", "", phone or "")
         if digits:
             keys.update({digits, digits[-4:]})
+    keys = {k.lower()[:MAX_KEY_LENGTH] for k in keys if k}
     for name in names:
-        name = name.strip()
-        if not name:
-            continue
-        keys.add(name)
-        if len(name) > 1:
-            keys.add(name[1:])
-        for full, initials in name_readings(name):
-            keys.update({full, initials})
-    return {k.lower()[:MAX_KEY_LENGTH] for k in keys if k}
+        keys |= name_keys(name)
+    return keys
+
+
+@functools.lru_cache(maxsize=100_000)
+def name_keys(name):
+    """The keys a person's name adds: the name, the given name, every pinyin reading and its initials.
+
+    Cached because names repeat a lot in a street and working out pinyin is the costly part of indexing.
+    """
+    name = name.strip()
+    if not name:
+        return frozenset()
+    keys = {name, name[1:]}
+    for full, initials in name_readings(name):
+        keys.update({full, initials})
+    return frozenset(k.lower()[:MAX_KEY_LENGTH] for k in keys if k)
 
 
 def room_code(building_number, unit, room):
