@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("账号与角色")
+
+    def ready(self):
+        from core import refdata
+
+        refdata.register("accounts.migrations.0004_beat_schedule.forwards")

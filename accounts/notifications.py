@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from jinjiajiayuan.broker import enqueue
+from core.broker import enqueue
 
 from .models import Notification, SmsMessage
 

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class HouseholdsConfig(AppConfig):
     name = "households"
     verbose_name = _("居民户")
+
+    def ready(self):
+        from core import refdata
+
+        refdata.register("households.migrations.0002_priority_groups_and_roles.forwards")

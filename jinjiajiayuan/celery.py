@@ -1,7 +1,8 @@
 """The Celery app: worker and beat both start from here (`celery -A jinjiajiayuan worker --beat`).
 
 Configuration comes from the `CELERY_*` Django settings. Beat uses django-celery-beat's DatabaseScheduler, so
-admins edit the schedule in the admin; `jinjiajiayuan/migrations/0001_beat_schedule.py` creates the defaults.
+admins edit the schedule in the admin; each app's own
+data migration creates its default entries (`core.beat`).
 Tasks live in each app's `tasks.py`; those listed in a module-level `JOBS` are also `manage.py runjob NAME`.
 """
 

@@ -5,7 +5,7 @@ from accounts import views as account_views
 from accounts.urls import notification_urlpatterns
 from visits import urls as visits_urls
 
-from . import views
+from core import views as core_views
 
 admin.site.site_header = "金色嘉苑社区服务门户 · 管理后台"
 admin.site.site_title = "金色嘉苑管理后台"
@@ -21,5 +21,5 @@ urlpatterns = [
     path("notifications/", include(notification_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", core_views.healthz, name="healthz"),
 ]

@@ -4,13 +4,13 @@
 the second, `cadre` the whole community, `leader` the street (read-only), `mediator` nothing by grid.
 """
 
-import importlib
 import os
 
 import pytest
 from django.apps import apps as django_apps
 
 from accounts.models import User
+from core import refdata
 from households.services import reindex_households
 from tests.factories import (
     BuildingFactory,
@@ -29,23 +29,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-# Rows that data migrations create (role groups and their permissions, priority groups, visit policies, the
-# beat schedule). A transactional test flushes every table when it ends, so the next one puts them back.
-REFERENCE_DATA = [
-    ("households.migrations.0002_priority_groups_and_roles", "forwards"),
-    ("visits.migrations.0002_default_policies_and_roles", "forwards"),
-    ("jinjiajiayuan.migrations.0001_beat_schedule", "create_schedule"),
-]
-
-
 @pytest.fixture(autouse=True)
 def reference_data(request):
+    """Rows that data migrations create (role groups and their permissions, priority groups, visit policies, the
+    beat schedule), as each app registers them in `core.refdata`. A transactional test flushes every table when
+    it ends, so the next one puts them back."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
     request.getfixturevalue("transactional_db")
-    for module, function in REFERENCE_DATA:
-        getattr(importlib.import_module(module), function)(django_apps, None)
+    refdata.load_all(django_apps)
 
 
 @pytest.fixture

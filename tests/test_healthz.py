@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.tasks import deliver_notification
-from jinjiajiayuan import broker
+from core import broker
 from jinjiajiayuan.celery import app as celery_app
 from visits.models import Visit
 from visits.services import log_visit

@@ -8,6 +8,7 @@ class VisitsConfig(AppConfig):
 
     def ready(self):
         from accounts import workbench
+        from core import refdata
         from grids.coverage import register_measure
         from households import timeline
 
@@ -15,6 +16,8 @@ class VisitsConfig(AppConfig):
         from .coverage import VISITED
         from .timeline import visits_and_requests
 
+        refdata.register("visits.migrations.0002_default_policies_and_roles.forwards")
+        refdata.register("visits.migrations.0004_beat_schedule.forwards")
         register_measure(VISITED)
         timeline.register(visits_and_requests)
         workbench.register(sections.my_work)

@@ -23,7 +23,7 @@ from django.db import connections
 from django.utils import timezone
 
 from accounts.models import Notification
-from jinjiajiayuan import broker
+from core import broker
 from jinjiajiayuan.celery import app as celery_app
 from tests.factories import HouseholdFactory
 from visits import tasks

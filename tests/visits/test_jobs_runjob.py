@@ -22,7 +22,7 @@ def test_runjob_list_names_every_beat_job(capsys):
 def test_every_default_beat_entry_is_a_runjob_job(db):
     from django_celery_beat.models import PeriodicTask
 
-    from jinjiajiayuan.management.commands.runjob import registered_jobs
+    from core.management.commands.runjob import registered_jobs
 
     job_tasks = {task.name for task in registered_jobs().values()}
     assert set(PeriodicTask.objects.values_list("task", flat=True)) <= job_tasks

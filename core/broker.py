@@ -12,7 +12,7 @@ import logging
 from django.core.cache import cache
 from django.db import transaction
 
-from .celery import app
+from celery import current_app as app
 
 logger = logging.getLogger(__name__)
 
