@@ -9,10 +9,9 @@ page warning and by /healthz.
 import functools
 import logging
 
+from celery import current_app as app
 from django.core.cache import cache
 from django.db import transaction
-
-from celery import current_app as app
 
 logger = logging.getLogger(__name__)
 
