@@ -41,7 +41,9 @@ def insert_rows(model, columns, rows, *, on_conflict="", batch_size=INSERT_BATCH
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
             params = [value for row in batch for value in row]
-            cursor.execute(head + ", ".join([row_sql] * len(batch)) + (f" {on_conflict}" if on_conflict else ""), params)
+            cursor.execute(
+                head + ", ".join([row_sql] * len(batch)) + (f" {on_conflict}" if on_conflict else ""), params
+            )
     return len(rows)
 
 

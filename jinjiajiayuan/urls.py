@@ -3,9 +3,8 @@ from django.urls import include, path
 
 from accounts import views as account_views
 from accounts.urls import notification_urlpatterns
-from visits import urls as visits_urls
-
 from core import views as core_views
+from visits import urls as visits_urls
 
 admin.site.site_header = "金色嘉苑社区服务门户 · 管理后台"
 admin.site.site_title = "金色嘉苑管理后台"
