@@ -45,9 +45,10 @@ run: seed ## serve the portal at http://127.0.0.1:8000 with a Celery worker and 
 worker: venv ## run only a Celery worker with beat
 	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2
 
-lint: venv-dev ## ruff lint and format check
+lint: venv-dev ## ruff lint and format check, and the import layering contract
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: venv-dev ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .

@@ -22,6 +22,10 @@ class Registry:
         self._items.setdefault(key, item)
         return item
 
+    def unregister(self, key):
+        """Remove the item under `key` (for tests that register a stand-in for a later app)."""
+        self._items.pop(key, None)
+
     def get(self, key, default=None):
         return self._items.get(key, default)
 

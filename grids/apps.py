@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "grids"
     verbose_name = _("五级网格")
+
+    def ready(self):
+        from core import navigation
+        from core.navigation import NavEntry
+
+        navigation.register(NavEntry(key="coverage", label=_("网格覆盖"), url_name="coverage", order=60))

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from .access import access_grid
 from .coverage import annotate_coverage, level_of, measures_for, shortfalls, target
 from .models import Community, Grid, Street
+from .sections import sections_for
 
 
 @login_required
@@ -56,6 +57,7 @@ def coverage(request):
             "buildings": [_row(building) for building in buildings or []],
             "measures": {level: measures_for(level) for level in ("street", "community", "grid", "building")},
             "chart": _chart_data(compared),
+            "sections": sections_for(user, grids),
         },
     )
 

@@ -7,6 +7,8 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("居民户")
 
     def ready(self):
-        from core import refdata
+        from core import navigation, refdata
+        from core.navigation import NavEntry
 
         refdata.register("households.migrations.0002_priority_groups_and_roles.forwards")
+        navigation.register(NavEntry(key="households", label=_("居民户"), url_name="household_list", order=20))

@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from .access import access_household, access_resident
+from .actions import actions_for
 from .models import Household
 from .services import reveal_id_number
 from .timeline import timeline_for
@@ -39,6 +40,7 @@ def household_detail(request, pk):
             "can_see_phone": request.user.has_perm("households.view_full_phone"),
             "can_reveal": request.user.has_perm("households.reveal_id_number"),
             "timeline": timeline_for(household, request.user),
+            "actions": actions_for(household, request.user),
         },
     )
 
