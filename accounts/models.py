@@ -38,6 +38,12 @@ class User(AbstractUser):
     def sees_everything(self):
         return self.is_superuser or self.role in (self.Role.ADMIN, self.Role.LEADER)
 
+    @property
+    def supervises(self):
+        """Cadres, street leaders and admins oversee other people's work: every task of their grids, the
+        per-worker counts, the grids' visit figures. Grid workers and mediators see their own work."""
+        return self.is_superuser or self.role in (self.Role.CADRE, self.Role.LEADER, self.Role.ADMIN)
+
     def set_role(self, role):
         """Set the role and put the user in exactly the group of that role."""
         self.role = role

@@ -172,7 +172,7 @@ def main():
     from django.utils import timezone
 
     from households.models import Household
-    from visits import jobs
+    from visits import reminders, scheduling
     from visits.models import VisitTask
 
     call_command("migrate", verbosity=0, skip_checks=True)
@@ -182,14 +182,14 @@ def main():
     print(f"households={Household.objects.count()} on {args.database_url}")
 
     VisitTask.objects.all().delete()
-    created = measure("schedule_visits (from empty)", jobs.schedule_visits)
-    measure("schedule_visits (again)", jobs.schedule_visits)
+    created = measure("schedule_visits (from empty)", scheduling.schedule_visits)
+    measure("schedule_visits (again)", scheduling.schedule_visits)
     VisitTask.objects.all().delete()
-    measure("schedule_visits (tracemalloc)", jobs.schedule_visits, trace_memory=True)
-    measure("daily_digest", jobs.daily_digest)
+    measure("schedule_visits (tracemalloc)", scheduling.schedule_visits, trace_memory=True)
+    measure("daily_digest", reminders.daily_digest)
     later = timezone.now() + datetime.timedelta(days=30)
-    measure("escalate_overdue (+30 days)", lambda: jobs.escalate_overdue(now=later))
-    measure("escalate_overdue (again)", lambda: jobs.escalate_overdue(now=later + datetime.timedelta(minutes=30)))
+    measure("escalate_overdue (+30 days)", lambda: reminders.escalate_overdue(now=later))
+    measure("escalate_overdue (again)", lambda: reminders.escalate_overdue(now=later + datetime.timedelta(minutes=30)))
     print(f"open tasks: {VisitTask.objects.open().count()} (first run created {created})")
 
 

@@ -1,26 +1,24 @@
-"""Demo data for the first four grid levels and the demo staff, used by `manage.py seed_demo`.
+"""The demo street's first four levels and its staff: steps `seed_grid` and `seed_staff` of `seed_demo`.
 
-A step is a function taking the seed context (see `jinjiajiayuan/management/commands/seed_demo.py`): it reads
-`ctx.households`, draws randomness only from `ctx.rng(name)`, logs with `ctx.log`, and hands what later steps
-need over in `ctx.state`. Rows are looked up by their natural keys first, so running a step again adds nothing.
-
-Also home to the name generator for people, which `households.demo` reuses (households may import grids,
-never the reverse).
+A step is a function taking the seed context (`demo.context.DemoContext`): it reads `ctx.households`, draws
+randomness only from `ctx.rng(name)`, logs with `ctx.log`, and hands what later steps need over in
+`ctx.state`. Rows are looked up by their natural keys first, so running a step again adds nothing.
 """
 
-import itertools
 import math
 import os
 
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
+from grids.models import Building, Community, Grid, StaffAssignment, Street
 
-from .models import Building, Community, Grid, StaffAssignment, Street
+from .names import chinese_numeral, person_name
 
 STREET_NAME = "黄屯街道"
 MAIN_COMMUNITY = "金色嘉苑社区"
 SECOND_COMMUNITY = "黄屯社区"
+COMMUNITY_SECRETARIES = {MAIN_COMMUNITY: "魏广礼", SECOND_COMMUNITY: "黄德胜"}
 MAIN_SHARE = 0.8
 HOUSEHOLDS_PER_GRID = 450
 OCCUPANCY = 0.92
@@ -36,49 +34,6 @@ FLOOR_CHOICES = (6, 6, 6, 6, 7, 9, 11, 11, 11)
 UNIT_CHOICES = (2, 2, 3)
 ROOMS_PER_FLOOR = 2  # 一梯两户
 
-_DIGITS = "零一二三四五六七八九"
-
-# Common surnames of south-west Shandong with rough weights; 孔 and 孟 are frequent around Jining.
-# 单 (shan/dan) and 曾 (zeng/ceng) are read two ways and must still be found by either reading.
-SURNAMES = {
-    "王": 9, "张": 8, "李": 8, "刘": 6, "孙": 4, "陈": 3, "杨": 3, "赵": 3, "徐": 2, "马": 2, "黄": 2,
-    "高": 2, "孔": 1.5, "孟": 1, "魏": 1.5, "周": 1.5, "朱": 1.5, "郭": 1.5, "于": 1.5, "吴": 1, "董": 1,
-    "姜": 1, "曹": 1, "田": 1, "胡": 1, "石": 1, "韩": 1, "宋": 1, "冯": 0.8, "单": 0.8, "曾": 0.8,
-    "颜": 0.5, "路": 0.5, "鲁": 0.5, "邵": 0.5, "袁": 0.5, "贾": 0.6, "梁": 0.6, "程": 0.5, "苗": 0.4,
-    "蔡": 0.5, "仲": 0.3, "季": 0.3, "褚": 0.3, "姚": 0.5, "穆": 0.3,
-}  # fmt: skip
-
-# Given names by generation (born before 1960, 1960–1989, from 1990) and gender: whole names and parts.
-GIVEN_NAMES = {
-    ("old", "male"): (
-        "建国 建华 德福 德胜 福田 永泉 玉亭 长河 树林 宝山 振华 国庆 广田 守义 洪亮 金生 庆林 元吉 学文 茂林 "
-        "兴旺 富贵 明德 文斌 传德 继承 延年 春生 殿臣 玉成 景山 万福 广礼 凤岐"
-    ),
-    ("old", "female"): (
-        "秀英 桂兰 玉兰 淑珍 凤英 秀兰 桂英 玉珍 秀珍 兰英 翠花 素梅 桂芝 凤兰 淑英 玉梅 春兰 秀云 金凤 桂荣 "
-        "玉芝 秀荣 爱莲 月英 素珍 桂香 凤琴"
-    ),
-    ("mid", "male"): (
-        "伟 强 军 勇 磊 涛 斌 刚 海涛 建军 志强 永刚 立新 红军 卫东 国强 庆华 洪涛 海波 新华 成刚 宏伟 建伟 "
-        "明亮 立军 振东 庆军 宪法 学军 文博 爱国 兆军"
-    ),
-    ("mid", "female"): (
-        "丽 静 敏 燕 霞 红梅 丽娟 海燕 秀梅 艳 玲 丽华 红霞 晓燕 春燕 美玲 雪梅 慧 芳 娜 凤霞 红艳 晓丽 "
-        "玉霞 艳红 丽萍 翠萍 秀芳"
-    ),
-    ("young", "male"): (
-        "浩然 子轩 宇航 浩宇 俊杰 明轩 一鸣 天佑 博文 家豪 子豪 皓轩 宇轩 泽宇 睿 鑫 晨阳 嘉豪 思远 铭 凯 硕 "
-        "浩 文轩 梓豪 佳乐 子墨 奕辰 沐宸"
-    ),
-    ("young", "female"): (
-        "欣怡 梓涵 雨涵 诗涵 可馨 佳怡 子萱 梓萱 雨欣 若汐 一诺 思琪 语桐 欣然 梦瑶 佳琪 晨曦 婉清 静怡 紫涵 "
-        "诗琪 雨彤 心怡 安琪 语汐"
-    ),
-}
-GIVEN_NAMES = {key: tuple(value.split()) for key, value in GIVEN_NAMES.items()}
-# 魏永凯 appears once, in his own home, so "wyk" finds him.
-RESERVED_NAMES = {"魏永凯"}
-
 DEMO_USERS = [
     # username, full name, role, node ("street", "community:<name>" or "grid:<community>/<grid>")
     ("admin", "系统管理员", User.Role.ADMIN, None),
@@ -89,52 +44,7 @@ DEMO_USERS = [
     ("mediator", "张艳国", User.Role.MEDIATOR, None),
     ("leader", "姚凌燕", User.Role.LEADER, "street"),
 ]
-
-
-def chinese_numeral(n):
-    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五 (for n below 1000)."""
-    if not 0 < n < 1000:
-        raise ValueError(n)
-    hundreds, rest = divmod(n, 100)
-    tens, ones = divmod(rest, 10)
-    text = ""
-    if hundreds:
-        text += _DIGITS[hundreds] + "百"
-        if rest and tens == 0:
-            text += "零"
-    if tens:
-        text += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
-    if ones:
-        text += _DIGITS[ones]
-    return text
-
-
-def generation(birth_year):
-    if birth_year < 1960:
-        return "old"
-    if birth_year < 1990:
-        return "mid"
-    return "young"
-
-
-def given_name(rng, gender, birth_year):
-    return rng.choice(GIVEN_NAMES[(generation(birth_year), gender)])
-
-
-def surname(rng):
-    return rng.choices(_SURNAME_LIST, cum_weights=_SURNAME_CUM_WEIGHTS)[0]
-
-
-_SURNAME_LIST = tuple(SURNAMES)
-_SURNAME_CUM_WEIGHTS = tuple(itertools.accumulate(SURNAMES.values()))
-
-
-def person_name(rng, gender, birth_year, family_name=None):
-    """A realistic name for someone of this gender born in this year; never a reserved name."""
-    while True:
-        name = (family_name or surname(rng)) + given_name(rng, gender, birth_year)
-        if name not in RESERVED_NAMES:
-            return name
+COMMUNITY_CADRES = (("cadre", MAIN_COMMUNITY), ("cadre02", SECOND_COMMUNITY))
 
 
 def grid_plan(total):
@@ -167,107 +77,155 @@ def _split(total, parts):
     return [base + (i < extra) for i in range(parts)]
 
 
+# --- step: seed_grid ---------------------------------------------------------------------------------------
+
+
 def seed_grid(ctx):
     """The street, its two communities, their grids and buildings, with party organisations at every level.
 
     Leaves `ctx.state["street"]` and `ctx.state["grids"]`: a list of (grid, household quota, buildings).
     """
     rng = ctx.rng("grids")
+    street = _street()
+    communities = _communities(street)
+    plan = [(communities[name], area, grid_name, quota) for name, area, grid_name, quota in grid_plan(ctx.households)]
+    grids, new_grids = _grids(rng, street, plan)
+    placed, new_buildings = _buildings(rng, street, plan, grids)
+
+    ctx.state["street"] = street
+    ctx.state["grids"] = placed
+    ctx.log(
+        f"街道 1，社区 {len(communities)}，网格 {len(plan)}（新建 {new_grids}），"
+        f"楼宇 {sum(len(b) for _g, _q, b in placed)}（新建 {new_buildings}）"
+    )
+
+
+def _street():
     street, _created = Street.objects.get_or_create(
         name=STREET_NAME, defaults={"party_org_name": "黄屯街道党工委", "party_secretary": "李翠玲"}
     )
+    return street
+
+
+def _communities(street):
+    """The two communities by name, with their party committees."""
     communities = {}
-    for name, secretary in ((MAIN_COMMUNITY, "魏广礼"), (SECOND_COMMUNITY, "黄德胜")):
+    for name, secretary in COMMUNITY_SECRETARIES.items():
         communities[name], _created = Community.objects.get_or_create(
             street=street,
             name=name,
             defaults={"party_org_name": name.replace("社区", "社区党委"), "party_secretary": secretary},
         )
-    plan = grid_plan(ctx.households)
-    existing_grids = {
+    return communities
+
+
+def _grids(rng, street, plan):
+    """Every planned grid keyed by (community id, name), creating the missing ones; and how many were new."""
+    grids = {
         (g.community_id, g.name): g for g in Grid.objects.filter(community__street=street).select_related("community")
     }
-    new_grids = []
-    for community_name, area, grid_name, _quota in plan:
-        community = communities[community_name]
-        if (community.pk, grid_name) not in existing_grids:
+    new = []
+    for community, area, name, _quota in plan:
+        if (community.pk, name) not in grids:
             grid = Grid(
                 community=community,
-                name=grid_name,
+                name=name,
                 area=area,
-                party_branch_name=f"{community_name}{grid_name}党支部",
+                party_branch_name=f"{community.name}{name}党支部",
                 party_secretary=person_name(rng, "male", rng.randint(1955, 1980)),
             )
-            existing_grids[(community.pk, grid_name)] = grid
-            new_grids.append(grid)
-    Grid.objects.bulk_create(new_grids)
+            grids[(community.pk, name)] = grid
+            new.append(grid)
+    Grid.objects.bulk_create(new)
+    return grids, len(new)
 
+
+def _buildings(rng, street, plan, grids):
+    """(grid, quota, buildings) for each planned grid, numbering buildings per community until the grid's
+    dwellings hold its quota; existing buildings are reused by number. Also how many were new."""
     buildings = {
         (b.grid.community_id, b.number): b
         for b in Building.objects.filter(grid__community__street=street).select_related("grid")
     }
-    next_number = {community.pk: 1 for community in communities.values()}
-    new_buildings, grids = [], []
-    for community_name, _area, grid_name, quota in plan:
-        community = communities[community_name]
-        grid = existing_grids[(community.pk, grid_name)]
+    next_number = {}
+    new, placed = [], []
+    for community, _area, name, quota in plan:
+        grid = grids[(community.pk, name)]
         grid_buildings, capacity = [], 0
         while len(grid_buildings) < MIN_BUILDINGS_PER_GRID or capacity * OCCUPANCY < quota:
-            number = str(next_number[community.pk])
+            number = str(next_number.setdefault(community.pk, 1))
             next_number[community.pk] += 1
-            units, floors = rng.choice(UNIT_CHOICES), rng.choice(FLOOR_CHOICES)
-            has_party_group = rng.random() < PARTY_GROUP_SHARE
-            building = buildings.get((community.pk, number))
-            if building is None:
-                building = Building(
-                    grid=grid,
-                    number=number,
-                    units=units,
-                    floors=floors,
-                    party_group_name=f"{number}号楼党小组" if has_party_group else "",
-                )
+            building = _building(rng, grid, number)
+            if (community.pk, number) in buildings:
+                building = buildings[(community.pk, number)]
+            else:
                 buildings[(community.pk, number)] = building
-                new_buildings.append(building)
+                new.append(building)
             grid_buildings.append(building)
             capacity += building.units * building.floors * ROOMS_PER_FLOOR
-        grids.append((grid, quota, grid_buildings))
-    Building.objects.bulk_create(new_buildings, batch_size=1000)
+        placed.append((grid, quota, grid_buildings))
+    Building.objects.bulk_create(new, batch_size=1000)
+    return placed, len(new)
 
-    ctx.state["street"] = street
-    ctx.state["grids"] = grids
-    ctx.log(
-        f"街道 1，社区 {len(communities)}，网格 {len(plan)}（新建 {len(new_grids)}），"
-        f"楼宇 {sum(len(b) for _g, _q, b in grids)}（新建 {len(new_buildings)}）"
+
+def _building(rng, grid, number):
+    """An unsaved building; drawn even when the number exists already, so later draws stay the same."""
+    units, floors = rng.choice(UNIT_CHOICES), rng.choice(FLOOR_CHOICES)
+    has_party_group = rng.random() < PARTY_GROUP_SHARE
+    return Building(
+        grid=grid,
+        number=number,
+        units=units,
+        floors=floors,
+        party_group_name=f"{number}号楼党小组" if has_party_group else "",
     )
 
 
+# --- step: seed_staff --------------------------------------------------------------------------------------
+
+
 def seed_staff(ctx):
-    """The demo users of CONTRACT.md plus a grid worker (and 网格长) for every grid but one.
+    """The demo users (admin, grid01, grid02, cadre, cadre02, mediator, leader) plus a grid worker (and 网格长)
+    for every grid but one.
 
     The last grid of 金色嘉苑's west district is deliberately left without a worker, so the coverage review
     has a gap to show. Existing users are left exactly as they are.
     """
     street = ctx.state["street"]
     grids = [grid for grid, _quota, _buildings in ctx.state["grids"]]
-    by_path = {f"grid:{g.community.name}/{g.name}": g for g in grids}
-    by_path.update({f"community:{c.name}": c for c in street.communities.all()})
-    by_path["street"] = street
     uncovered = [g for g in grids if g.community.name == MAIN_COMMUNITY and g.area == "西区"][-1]
+    users = [*DEMO_USERS, *_grid_workers(ctx.rng("staff"), grids, uncovered)]
+    created = _create_users(users, _nodes(street, grids))
+    _appoint_responsibles(street, grids, users)
+    ctx.log(f"工作人员 {len(users)}（新建 {created}），无网格员的网格：{uncovered.community.name}{uncovered.name}")
 
-    users = list(DEMO_USERS)
-    named = {node for *_rest, node in users if node}
-    rng = ctx.rng("staff")
-    number = 3
+
+def _grid_path(grid):
+    return f"grid:{grid.community.name}/{grid.name}"
+
+
+def _nodes(street, grids):
+    """Node path (as in DEMO_USERS) → the street, community or grid it names."""
+    nodes = {_grid_path(g): g for g in grids}
+    nodes.update({f"community:{c.name}": c for c in street.communities.all()})
+    nodes["street"] = street
+    return nodes
+
+
+def _grid_workers(rng, grids, uncovered):
+    """User rows (as in DEMO_USERS) grid03, grid04, … for the grids no demo user works, but `uncovered`."""
+    named = {node for *_rest, node in DEMO_USERS if node}
+    workers = []
     for grid in grids:
-        path = f"grid:{grid.community.name}/{grid.name}"
-        if path in named or grid == uncovered:
+        if _grid_path(grid) in named or grid == uncovered:
             continue
-        gender = rng.choice(("male", "female"))
-        users.append(
-            (f"grid{number:02d}", person_name(rng, gender, rng.randint(1975, 1998)), User.Role.GRID_WORKER, path)
-        )
-        number += 1
+        name = person_name(rng, rng.choice(("male", "female")), rng.randint(1975, 1998))
+        workers.append((f"grid{len(workers) + 3:02d}", name, User.Role.GRID_WORKER, _grid_path(grid)))
+    return workers
 
+
+def _create_users(users, nodes):
+    """Create the users not there yet, with their role and node; returns how many were created."""
     existing = set(User.objects.filter(username__in=[u[0] for u in users]).values_list("username", flat=True))
     password = None
     created = 0
@@ -287,17 +245,21 @@ def seed_staff(ctx):
         )
         user.set_role(role)
         if node_path:
-            node = by_path[node_path]
+            node = nodes[node_path]
             StaffAssignment.objects.create(user=user, **{node._meta.model_name: node})
         created += 1
+    return created
 
+
+def _appoint_responsibles(street, grids, users):
+    """Each covered grid is led by its worker, the street by `leader`, each community by its cadre; a node
+    that already has someone in charge keeps them."""
     staff = {u.username: u for u in User.objects.filter(username__in=[u[0] for u in users])}
     grid_users = {path: staff[username] for username, _n, role, path in users if role == User.Role.GRID_WORKER}
-    leaders = [g for g in grids if g.leader_id is None and f"grid:{g.community.name}/{g.name}" in grid_users]
-    for grid in leaders:
-        grid.leader = grid_users[f"grid:{grid.community.name}/{grid.name}"]
-    Grid.objects.bulk_update(leaders, ["leader"], batch_size=500)
+    leaderless = [g for g in grids if g.leader_id is None and _grid_path(g) in grid_users]
+    for grid in leaderless:
+        grid.leader = grid_users[_grid_path(grid)]
+    Grid.objects.bulk_update(leaderless, ["leader"], batch_size=500)
     Street.objects.filter(pk=street.pk, responsible__isnull=True).update(responsible=staff["leader"])
-    for username, community_name in (("cadre", MAIN_COMMUNITY), ("cadre02", SECOND_COMMUNITY)):
+    for username, community_name in COMMUNITY_CADRES:
         street.communities.filter(name=community_name, responsible__isnull=True).update(responsible=staff[username])
-    ctx.log(f"工作人员 {len(users)}（新建 {created}），无网格员的网格：{uncovered.community.name}{uncovered.name}")

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from .models import Grid
+from .models import Building, Grid
 
 
 def access_grid(user, pk):
@@ -13,3 +13,12 @@ def access_grid(user, pk):
     except (TypeError, ValueError):
         raise Http404 from None
     return get_object_or_404(Grid.objects.visible_to(user).select_related("community__street"), pk=pk)
+
+
+def access_building(user, pk):
+    """The building with this id if it lies under the user's grid nodes; otherwise Http404."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(Building.objects.visible_to(user).select_related("grid"), pk=pk)

@@ -1,11 +1,12 @@
 """The grid in the admin, with coverage columns, a below-target filter, drill-down links and an Excel export.
 
-Coverage columns come from `grids.coverage` annotations on the changelist queryset, so a page of nodes is one
-query, sorting and filtering happen in SQL, and the export carries the same figures.
+Coverage columns come from `grids.coverage` annotations, made by `CoverageAdmin.get_queryset` for the changelist
+and its export only (autocomplete and change pages do not pay for them), so a page of nodes is one query,
+sorting and filtering happen in SQL, and the export carries the same figures. One `ShareColumn` per measure is
+listed per request, so measures other apps register later (visits: 按期走访) appear too.
 """
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -13,17 +14,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from import_export import fields, resources, widgets
 from import_export.admin import ExportMixin
-from import_export.formats.base_formats import XLSX
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.spreadsheet import SafeXLSX, number_widget
 
 from .coverage import annotate_coverage, below_target_q, is_below, level_of, measures_for, on_target_q, shortfalls
 from .models import Building, Community, Grid, StaffAssignment, Street
 from .templatetags.coverage_tags import percent
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class BelowTargetFilter(admin.SimpleListFilter):
@@ -42,55 +40,46 @@ class BelowTargetFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SafeTextWidget(widgets.Widget):
-    """Text a spreadsheet shows as text: a leading formula character is quoted, illegal characters dropped."""
+class PercentWidget(widgets.FloatWidget):
+    """A share (0.333) written as a percentage number (33.3)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(coerce_to_string=False, **kwargs)
 
     def render(self, value, obj=None, **kwargs):
-        text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-        return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-class CoverageXLSX(XLSX):
-    """XLSX keeping the figures as numbers: `CoverageResource` escapes its own text cells, so the global
-    IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT (which turns every cell into text) is not needed here."""
-
-    def export_data(self, dataset, **kwargs):
-        return dataset.export(self.get_title(), **kwargs)
+        return None if value is None else round(value * 100, 1)
 
 
 class CoverageResource(resources.Resource):
-    """The node's path and every coverage figure; the admin hands over a queryset already annotated."""
+    """The node's path and every coverage figure; the admin hands over a queryset already annotated.
+
+    The columns depend on the level and on the measures registered when the export runs, so they are added
+    here rather than declared.
+    """
 
     def __init__(self, *, level=None, path_fields=(), **kwargs):
         super().__init__(**kwargs)
         for attribute, label in path_fields:
-            self.fields[attribute] = fields.Field(attribute=attribute, column_name=str(label), widget=SafeTextWidget())
+            self.fields[attribute] = fields.Field(attribute=attribute, column_name=str(label))
         for measure in measures_for(level) if level else []:
             for name, label in (
                 (measure.denominator, measure.denominator_label),
                 (measure.numerator, measure.numerator_label),
                 *measure.extra,
             ):
-                if name not in self.fields:
-                    self.fields[name] = fields.Field(
-                        attribute=name, column_name=str(label), widget=widgets.IntegerWidget(coerce_to_string=False)
-                    )
+                self.fields.setdefault(
+                    name, fields.Field(attribute=name, column_name=str(label), widget=number_widget())
+                )
             self.fields[measure.share] = fields.Field(
                 attribute=measure.share,
                 column_name=str(_("%(label)s（%%）") % {"label": measure.label}),
-                widget=widgets.FloatWidget(coerce_to_string=False),
-                dehydrate_method=lambda node, share=measure.share: _rounded_percent(getattr(node, share)),
+                widget=PercentWidget(),
             )
         if level:
-            self.fields["status"] = fields.Field(
-                column_name=str(_("是否达标")),
-                widget=SafeTextWidget(),
-                dehydrate_method=lambda node: str(_("低于目标") if shortfalls(node) else _("达标")),
-            )
+            self.fields["status"] = fields.Field(column_name=str(_("是否达标")))
 
-
-def _rounded_percent(share):
-    return None if share is None else round(share * 100, 1)
+    def dehydrate_status(self, node):
+        return str(_("低于目标") if shortfalls(node) else _("达标"))
 
 
 def _changelist_url(model_admin_name, **filters):
@@ -103,44 +92,33 @@ def _changelist_url(model_admin_name, **filters):
 
 
 def _red(text):
-    return format_html('<span style="color: var(--error-fg, #ba2121); font-weight: 600">{}</span>', text)
+    return format_html('<span class="coverage-low">{}</span>', text)
 
 
-def _share_column(measure):
-    @admin.display(description=measure.label, ordering=measure.share)
-    def column(node):
+class ShareColumn:
+    """The list_display column of one measure: "33.3%（2/6）", red below target, sorted by the share."""
+
+    def __init__(self, measure):
+        self.measure = measure
+        self.__name__ = f"{measure.share}_column"
+        self.short_description = measure.label
+        self.admin_order_field = measure.share
+
+    def __call__(self, node):
+        measure = self.measure
         share = getattr(node, measure.share)
         text = f"{percent(share)}（{getattr(node, measure.numerator)}/{getattr(node, measure.denominator)}）"
-        if is_below(share):
-            return _red(text)
-        return text
-
-    column.__name__ = f"{measure.share}_column"
-    return column
-
-
-class CoverageChangeList(ChangeList):
-    """Annotates the coverage figures before the list filters run (the below-target filter reads the shares).
-
-    Only the changelist and its export pay for them: autocomplete, change pages and the unfiltered total
-    count use the plain queryset.
-    """
-
-    def get_queryset(self, request, exclude_parameters=None):
-        plain = self.root_queryset
-        self.root_queryset = self.model_admin.annotate_coverage(request, plain)
-        try:
-            return super().get_queryset(request, exclude_parameters)
-        finally:
-            self.root_queryset = plain
+        return _red(text) if is_below(share) else text
 
 
 class CoverageAdmin(ExportMixin, admin.ModelAdmin):
     """A grid level's changelist with one sortable share column per coverage measure and an Excel export."""
 
     list_per_page = 50
+    # The unfiltered total would be counted over the annotated queryset, joining every household again.
+    show_full_result_count = False
     skip_export_form = True
-    export_formats = [CoverageXLSX]
+    export_formats = [SafeXLSX]
     resource_classes = [CoverageResource]
     #: (attribute path, column title) naming the node in the export
     export_path_fields = ()
@@ -148,27 +126,35 @@ class CoverageAdmin(ExportMixin, admin.ModelAdmin):
     leading_columns = ()
     trailing_columns = ()
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
+        """The nodes the user may see; on the changelist and its export with the coverage figures over what the
+        user may see (a cadre's street total counts only their community)."""
         queryset = super().get_queryset(request)
-        if request.user.sees_everything:
-            return queryset
-        grids = Grid.objects.visible_to(request.user)
-        level = level_of(self.model)
-        if level.grid_path:
-            return queryset.filter(pk__in=grids.values(level.grid_path))
-        return queryset.filter(grid__in=grids)
-
-    def get_changelist(self, request, **kwargs):
-        return CoverageChangeList
-
-    def annotate_coverage(self, request, queryset):
-        """The figures over what the user may see: a cadre's street total counts only their community."""
         grids = None if request.user.sees_everything else Grid.objects.visible_to(request.user)
-        return annotate_coverage(queryset, grids=grids)
+        if grids is not None:
+            level = level_of(self.model)
+            if level.grid_path:
+                queryset = queryset.filter(pk__in=grids.values(level.grid_path))
+            else:
+                queryset = queryset.filter(grid__in=grids)
+        if self._lists_coverage(request):
+            queryset = annotate_coverage(queryset, grids=grids)
+        return queryset
+
+    def _lists_coverage(self, request):
+        match = request.resolver_match
+        views = {f"{self.opts.app_label}_{self.opts.model_name}_{view}" for view in ("changelist", "export")}
+        return match is not None and match.url_name in views
+
+    @admin.display(description=_("居民户"), ordering="household_count")
+    def household_count(self, node):
+        return node.household_count
 
     def get_list_display(self, request):
-        # Built per request so measures registered by later apps (visits) show up too.
-        share_columns = [_share_column(measure) for measure in measures_for(level_of(self.model))]
+        share_columns = [ShareColumn(measure) for measure in measures_for(level_of(self.model))]
         return [*self.leading_columns, *share_columns, *self.trailing_columns]
 
     def get_list_display_links(self, request, list_display):
@@ -220,10 +206,6 @@ class StreetAdmin(CoverageAdmin):
     leading_columns = ["name", "party_secretary", "household_count"]
     trailing_columns = ["communities_link"]
 
-    @admin.display(description=_("居民户"), ordering="household_count")
-    def household_count(self, street):
-        return street.household_count
-
     @admin.display(description=_("下级"))
     def communities_link(self, street):
         url = _changelist_url("grids_community", street__id__exact=street.pk)
@@ -240,10 +222,6 @@ class CommunityAdmin(CoverageAdmin):
     export_path_fields = [("street__name", _("街道")), ("name", _("社区"))]
     leading_columns = ["name", "street", "party_secretary", "household_count"]
     trailing_columns = ["grids_link"]
-
-    @admin.display(description=_("居民户"), ordering="household_count")
-    def household_count(self, community):
-        return community.household_count
 
     @admin.display(description=_("网格"), ordering="grid_count")
     def grids_link(self, community):
@@ -266,10 +244,6 @@ class GridAdmin(CoverageAdmin):
     ]
     leading_columns = ["name", "community", "area", "leader", "household_count", "grid_worker_count"]
     trailing_columns = ["buildings_link"]
-
-    @admin.display(description=_("居民户"), ordering="household_count")
-    def household_count(self, grid):
-        return grid.household_count
 
     @admin.display(description=_("网格员"), ordering="grid_worker_count")
     def grid_worker_count(self, grid):

@@ -26,7 +26,8 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, IntegerFie
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from .models import Building, Community, Grid, StaffAssignment, Street
+from .models import Building, Community, Grid, Street
+from .staffing import grid_worker_assignments
 
 
 @dataclass(frozen=True)
@@ -157,9 +158,7 @@ def _building_counts(level, scope):
 
 def _grid_counts(level, scope):
     grids = scope.narrow(Grid.objects.all(), "pk")
-    grid_workers = scope.narrow(
-        StaffAssignment.objects.filter(grid__isnull=False, user__role="grid_worker", user__is_active=True), "grid"
-    )
+    grid_workers = scope.narrow(grid_worker_assignments(), "grid")
     staffed = grids.filter(pk__in=grid_workers.values("grid"))
     return {
         "grid_count": count_per_node(grids, level.grid_path),

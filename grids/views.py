@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.db.models.functions import Length
 from django.shortcuts import render
 
+from core.numbers import percent_value
+
 from .access import access_grid
 from .coverage import annotate_coverage, level_of, measures_for, shortfalls, target
 from .models import Community, Grid, Street
@@ -74,12 +76,8 @@ def _chart_data(nodes):
         "datasets": [
             {
                 "label": str(measure.label),
-                "data": [_percent(getattr(node, measure.share)) for node in nodes],
+                "data": [percent_value(getattr(node, measure.share)) for node in nodes],
             }
             for measure in measures
         ],
     }
-
-
-def _percent(share):
-    return None if share is None else round(share * 100, 1)

@@ -1,22 +1,33 @@
+"""The households admin: households with their residents inline, residents, party members, lead households,
+identity-number reveals, and the import/export of the resident sheet.
+
+Writes go through `services` (search keys rebuilt in the same transaction); phones and identity numbers are
+shown as `households.pii` allows.
+"""
+
 import re
 from pathlib import Path
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
 from django.http import FileResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyAdmin
+from core.spreadsheet import ChineseCSV, SafeCSV, SafeXLSX
 
+from . import pii
+from .exports import HouseholdExportResource, ResidentExportResource
 from .idcard import mask_phone, normalize_id_number
+from .imports import ResidentImportResource
 from .models import (
     Household,
     IdentityReveal,
@@ -26,8 +37,7 @@ from .models import (
     PriorityGroup,
     Resident,
 )
-from .resources import ChineseCSV, HouseholdResource, ResidentResource
-from .services import reindex_households, reveal_id_number
+from .services import delete_residents, reveal_id_number, save_household, save_resident
 
 FULL_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 IMPORT_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "import_example.csv"
@@ -37,7 +47,7 @@ class HouseholdImportExportMixin(ImportExportMixin):
     """Import the flat household-and-resident sheet; export with identity numbers masked unless permitted."""
 
     import_formats = [XLSX, ChineseCSV]
-    export_formats = [XLSX, CSV]
+    export_formats = [SafeXLSX, SafeCSV]
     import_template_name = "admin/households/import.html"
 
     def get_urls(self):
@@ -65,7 +75,7 @@ class HouseholdImportExportMixin(ImportExportMixin):
         return {**kwargs, "user": request.user}
 
     def get_import_resource_classes(self, request):
-        return [ResidentResource]
+        return [ResidentImportResource]
 
     def has_import_permission(self, request):
         return request.user.has_perms(
@@ -130,7 +140,7 @@ class ResidentInlineForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and self.instance.id_number:
+        if self.instance.pk and self.instance.id_number and "id_number" in self.fields:
             self.initial["id_number"] = ""
             self.fields["id_number"].widget.attrs["placeholder"] = self.instance.masked_id_number
             self.fields["id_number"].help_text = _("留空则保持不变")
@@ -141,13 +151,41 @@ class ResidentInlineForm(forms.ModelForm):
             return self.instance.id_number
         return value or None
 
+    def validate_unique(self):
+        super().validate_unique()
+        # An inline leaves its foreign key out of model validation, so the one-head rule is checked here.
+        if self.instance.household_id:
+            try:
+                self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+            except ValidationError as error:
+                self._update_errors(error)
+
 
 class ResidentInline(admin.TabularInline):
     model = Resident
     form = ResidentInlineForm
+    fields = ResidentInlineForm.Meta.fields
+    readonly_fields = ["masked_id_number", "masked_phone"]
     extra = 0
     show_change_link = True
     formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
+
+    def get_fields(self, request, obj=None):
+        masked = {}
+        if not pii.may_see_phone(request.user):
+            masked["phone"] = "masked_phone"
+        # The form masks the number it edits; a view-only page would show the stored value.
+        if not self.has_change_permission(request, obj) and not pii.may_reveal_id_number(request.user):
+            masked["id_number"] = "masked_id_number"
+        return [masked.get(name, name) for name in self.fields]
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, resident):
+        return resident.masked_id_number
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, resident):
+        return mask_phone(resident.phone)
 
 
 class LeadHouseholdLinkFilter(admin.SimpleListFilter):
@@ -167,7 +205,7 @@ class LeadHouseholdLinkFilter(admin.SimpleListFilter):
 
 @admin.register(Household)
 class HouseholdAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
-    resource_classes = [HouseholdResource]
+    resource_classes = [HouseholdExportResource]
     list_display = [
         "room_code_display",
         "head_name_display",
@@ -228,18 +266,31 @@ class HouseholdAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
         return mask_phone(household.phone)
 
     def get_list_display(self, request):
-        if request.user.has_perm("households.view_full_phone"):
+        if pii.may_see_phone(request.user):
             return self.list_display
         return [name if name != "phone" else "masked_phone" for name in self.list_display]
 
+    def get_fields(self, request, obj=None):
+        if obj is not None and obj.phone and not pii.may_see_phone(request.user):
+            return [name if name != "phone" else "masked_phone" for name in self.fields]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["masked_phone"]
+
+    def save_model(self, request, obj, form, change):
+        """Saved with its residents by `save_related`, in one `services.save_household`."""
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        reindex_households([form.instance.pk])
+        save_household(
+            household=form.instance,
+            save_residents=lambda: super(HouseholdAdmin, self).save_related(request, form, formsets, change),
+        )
 
 
 @admin.register(Resident)
 class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
-    resource_classes = [ResidentResource]
+    resource_classes = [ResidentExportResource]
     list_display = [
         "name",
         "masked_id_number",
@@ -268,15 +319,17 @@ class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
 
     def get_fields(self, request, obj=None):
         fields = ["household", "name", "gender", "birth_date", "id_number", "phone", "relation", "priority_groups"]
-        if obj is not None and obj.id_number and not self._may_reveal(request):
+        if obj is not None and obj.id_number and not pii.may_reveal_id_number(request.user):
             fields[fields.index("id_number")] = "masked_id_number"
+        if obj is not None and obj.phone and not pii.may_see_phone(request.user):
+            fields[fields.index("phone")] = "masked_phone"
         return fields
 
     def get_readonly_fields(self, request, obj=None):
-        return ["masked_id_number"]
+        return ["masked_id_number", "masked_phone"]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and self._may_reveal(request):
+        if request.method == "GET" and pii.may_reveal_id_number(request.user):
             resident = self.get_object(request, object_id)
             if resident is not None and resident.id_number and self.has_view_or_change_permission(request, resident):
                 reveal_id_number(user=request.user, resident=resident)
@@ -285,6 +338,10 @@ class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
     @admin.display(description=_("身份证号"))
     def masked_id_number(self, resident):
         return resident.masked_id_number
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, resident):
+        return mask_phone(resident.phone)
 
     @admin.display(description=_("居民户"), ordering="household__building__number")
     def household_display(self, resident):
@@ -295,27 +352,20 @@ class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
         return "、".join(group.name for group in resident.priority_groups.all())
 
     def save_model(self, request, obj, form, change):
-        previous = form.initial.get("household") if change else None
-        super().save_model(request, obj, form, change)
-        obj.households_to_reindex = [pk for pk in {obj.household_id, previous} if pk]
+        """Saved with its priority groups by `save_related`, in one `services.save_resident`."""
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        reindex_households(form.instance.households_to_reindex)
+        save_resident(
+            resident=form.instance,
+            previous_household_id=form.initial.get("household") if change else None,
+            save_related=lambda: super(ResidentAdmin, self).save_related(request, form, formsets, change),
+        )
 
     def delete_model(self, request, obj):
-        household_id = obj.household_id
-        super().delete_model(request, obj)
-        reindex_households([household_id])
+        delete_residents(residents=[obj])
 
     def delete_queryset(self, request, queryset):
-        household_ids = list(queryset.values_list("household_id", flat=True).distinct())
-        super().delete_queryset(request, queryset)
-        reindex_households(household_ids)
-
-    @staticmethod
-    def _may_reveal(request):
-        return request.user.has_perm("households.reveal_id_number")
+        delete_residents(residents=queryset)
 
 
 @admin.register(PartyMember)

@@ -28,6 +28,13 @@ def birth_date_of(value):
         return None
 
 
+def is_male(value):
+    """From digit 17 of an 18-digit number (odd for men); None when the number does not say."""
+    if len(value or "") != 18 or not value[16].isdigit():
+        return None
+    return int(value[16]) % 2 == 1
+
+
 def validate_id_number(value):
     value = normalize_id_number(value)
     if not _PATTERN.match(value):

@@ -1,5 +1,12 @@
+"""Households and the people in them: origin villages, priority groups, households, residents, party members,
+lead households (level five of the grid), search keys and identity-number reveals.
+
+One resident's rules live here (`Resident.clean`, `fill_from_id_number`, the one-head constraint), so the admin
+forms and the import say the same thing; writes across rows are in `services`.
+"""
+
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
@@ -8,7 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from grids.models import Building, Grid, Street
 
-from .idcard import birth_date_of, mask_id_number, normalize_id_number, validate_id_number
+from .idcard import birth_date_of, is_male, mask_id_number, normalize_id_number, validate_id_number
 from .search import normalize_query, room_code
 
 
@@ -67,8 +74,14 @@ class HouseholdQuerySet(models.QuerySet):
         )
 
     def with_head_name(self):
-        head = Resident.objects.filter(household=OuterRef("pk"), relation=Resident.Relation.HEAD)
-        return self.annotate(head_name=Subquery(head.values("name")[:1]))
+        return self.annotate(head_name=head_name_of("pk"))
+
+
+def head_name_of(household_field):
+    """A subquery for the name of the head of the household whose id is in `household_field` of the outer row:
+    "pk" on households, "household_id" on any model with a household foreign key."""
+    head = Resident.objects.filter(household=OuterRef(household_field), relation=Resident.Relation.HEAD)
+    return Subquery(head.values("name")[:1])
 
 
 class Household(models.Model):
@@ -144,7 +157,8 @@ class Resident(models.Model):
         Household, verbose_name=_("居民户"), on_delete=models.CASCADE, related_name="residents"
     )
     name = models.CharField(_("姓名"), max_length=30)
-    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices)
+    # Blank in a form or an import row when an 18-digit identity number says it (see `fill_from_id_number`).
+    gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_number = models.CharField(
         _("身份证号"), max_length=18, unique=True, null=True, blank=True, validators=[validate_id_number]
@@ -167,7 +181,11 @@ class Resident(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["household"], condition=models.Q(relation="head"), name="resident_one_head"
+                fields=["household"],
+                condition=models.Q(relation="head"),
+                name="resident_one_head",
+                violation_error_code="one_head",
+                violation_error_message=_("该户已有户主，一户只能有一位户主。"),
             ),
         ]
 
@@ -189,16 +207,54 @@ class Resident(models.Model):
             - ((today.month, today.day) < (self.birth_date.month, self.birth_date.day))
         )
 
-    def clean(self):
-        if self.id_number:
-            self.id_number = normalize_id_number(self.id_number)
-            born = birth_date_of(self.id_number)
-            if self.birth_date and born and born != self.birth_date:
-                raise ValidationError({"birth_date": _("出生日期与身份证号不一致。")})
-            if not self.birth_date:
-                self.birth_date = born
+    def fill_from_id_number(self):
+        """Normalise the identity number and, when blank, take the birth date and gender from it.
+
+        Called by `clean` and by the import before it compares a row with the stored resident.
+        """
+        self.id_number = normalize_id_number(self.id_number) or None
         if not self.id_number:
-            self.id_number = None
+            return
+        if not self.birth_date:
+            self.birth_date = birth_date_of(self.id_number)
+        male = is_male(self.id_number)
+        if not self.gender and male is not None:
+            self.gender = self.Gender.MALE if male else self.Gender.FEMALE
+
+    def clean(self):
+        self.fill_from_id_number()
+        errors = {}
+        born = birth_date_of(self.id_number) if self.id_number else None
+        if self.birth_date and born and born != self.birth_date:
+            errors["birth_date"] = _("出生日期与身份证号不一致。")
+        if not self.gender:
+            errors["gender"] = _("请填写性别（男或女）。")
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        """Django's checks, with a second head reported on `relation`, naming the head the household has."""
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            for one_head in [e for e in errors.get(NON_FIELD_ERRORS, []) if e.code == "one_head"]:
+                errors[NON_FIELD_ERRORS].remove(one_head)
+                errors.setdefault("relation", []).append(self._name_the_head(one_head))
+            raise ValidationError({field: messages for field, messages in errors.items() if messages}) from None
+
+    def _name_the_head(self, error):
+        head = (
+            Resident.objects.filter(household_id=self.household_id, relation=self.Relation.HEAD)
+            .exclude(pk=self.pk)
+            .values_list("name", flat=True)
+            .first()
+        )
+        if head is None:
+            return error
+        return ValidationError(
+            _("该户已有户主“%(name)s”，一户只能有一位户主。"), code="one_head", params={"name": head}
+        )
 
 
 class PartyMember(models.Model):

@@ -14,13 +14,23 @@ PAGE_SIZE = 20
 
 @login_required
 def household_list(request):
+    return household_search(request)
+
+
+def household_search(request, *, title=None, target_url=None):
+    """The household search page (its results fragment for htmx) over the user's households, for ?q=.
+
+    `household_list` links each result to the household page; a form opened without ?household= (log a visit,
+    register a request …) passes its own `target_url` and `title`, and each result links to
+    `<target_url>?household=<id>`.
+    """
     query = request.GET.get("q", "").strip()[:50]
     households = Household.objects.none()
     if query:
         households = Household.objects.visible_to(request.user).search(query).listing()
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "households/_results.html" if request.htmx else "households/household_list.html"
-    return render(request, template, {"query": query, "page": page})
+    return render(request, template, {"query": query, "page": page, "title": title, "target_url": target_url})
 
 
 @login_required
@@ -37,7 +47,6 @@ def household_detail(request, pk):
             "household": household,
             "residents": residents,
             "linked": linked,
-            "can_see_phone": request.user.has_perm("households.view_full_phone"),
             "can_reveal": request.user.has_perm("households.reveal_id_number"),
             "timeline": timeline_for(household, request.user),
             "actions": actions_for(household, request.user),

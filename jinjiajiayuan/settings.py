@@ -7,6 +7,7 @@ With no variables set the portal runs on SQLite under var/ and a file-system Cel
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -41,16 +42,19 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "django_celery_beat",
+    "csp",
     "core",
     "accounts",
     "grids",
     "households",
     "visits",
+    "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "core.csp.PortalCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.chinese_first",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,7 +129,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
@@ -146,10 +150,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Admin import/export: every import runs in one transaction, and a cell starting with "=" loses it on export
-# so a spreadsheet never runs a formula from data.
+# Admin import/export: every import runs in one transaction. Exports escape formulas through the portal's own
+# formats (core.spreadsheet.SafeXLSX / SafeCSV), which keep numbers as numbers.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="金色嘉苑社区 <noreply@localhost>")
@@ -197,6 +200,25 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+
+# Content-Security-Policy (django-csp): everything from this origin, no inline script or style anywhere (chart
+# data travels in `json_script`, htmx's indicator style lives in portal.css); `data:` images for the SVG icons
+# inside Bootstrap's CSS. core/csp.py holds the one narrow exception (django-import-export's export form).
+# tests/test_csp.py and tests/browser/test_csp.py keep it so.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

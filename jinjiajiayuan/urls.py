@@ -1,14 +1,17 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts import views as account_views
 from accounts.urls import notification_urlpatterns
 from core import views as core_views
 from visits import urls as visits_urls
 
-admin.site.site_header = "金色嘉苑社区服务门户 · 管理后台"
-admin.site.site_title = "金色嘉苑管理后台"
-admin.site.index_title = "网格与居民数据维护"
+admin.site.site_header = format_lazy("{} · {}", settings.PORTAL_NAME, _("管理后台"))
+admin.site.site_title = format_lazy("{} · {}", settings.PORTAL_NAME, _("管理后台"))
+admin.site.index_title = _("网格与居民数据维护")
 
 urlpatterns = [
     path("", account_views.workbench, name="workbench"),

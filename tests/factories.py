@@ -1,4 +1,4 @@
-"""factory_boy factories for the grid and households. Build a whole street with `build_grid`."""
+"""factory_boy factories for the grid, households and staff; `assign(user, node)` gives a user their grid node."""
 
 import datetime
 

@@ -99,7 +99,7 @@ def test_healthz_is_200_with_the_broker_down(client, db, broker_down):
 
 
 def test_healthz_is_503_when_the_database_does_not_answer(client, db, monkeypatch, no_workers):
-    from jinjiajiayuan import views
+    from core import views
 
     class DeadConnection:
         def cursor(self):
@@ -129,7 +129,7 @@ def test_saving_a_visit_still_works_when_the_broker_is_down(
 ):
     notification = Notification.objects.create(user=grid_worker, key="x", title="提醒", email_state="pending")
     with (
-        caplog.at_level(logging.WARNING, logger="jinjiajiayuan.broker"),
+        caplog.at_level(logging.WARNING, logger="core.broker"),
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         transaction.atomic(),
     ):

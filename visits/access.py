@@ -1,10 +1,10 @@
 """Fetching visits, visit tasks and resident requests by id from a request: the object, or 404 when out of scope.
 
-Writing is a separate check (`require_write`): street leaders see everything and change nothing.
+Writing is a separate check (`accounts.access.require_write`): street leaders see everything and change nothing.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from households.models import Household
 
@@ -25,18 +25,11 @@ def access_task(user, pk):
 
 
 def access_request(user, pk):
-    """The resident request with this id if its household is visible to the user; otherwise Http404."""
-    requests = ResidentRequest.objects.visible_to(user).select_related(
-        "household__building__grid", "assignee", "created_by", "raised_in"
+    """The resident request with this id (annotated `is_overdue` now) if its household is visible to the user;
+    otherwise Http404."""
+    resident_requests = (
+        ResidentRequest.objects.visible_to(user)
+        .with_overdue(timezone.now())
+        .select_related("household__building__grid", "assignee", "created_by", "raised_in")
     )
-    return get_object_or_404(requests, pk=pk)
-
-
-def can_write(user, perm):
-    return user.is_authenticated and not user.is_read_only and user.has_perm(perm)
-
-
-def require_write(user, perm):
-    """Raise PermissionDenied (403) unless the user may make this kind of change."""
-    if not can_write(user, perm):
-        raise PermissionDenied
+    return get_object_or_404(resident_requests, pk=pk)

@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import kinds
 from .models import RequestEvent, ResidentRequest, Visit, VisitPolicy, VisitTask
 
 
@@ -41,13 +43,39 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class KindFilter(admin.SimpleListFilter):
+    title = _("任务类型")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        return kinds.kind_choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class VisitTaskAdminForm(forms.ModelForm):
+    """The kind as a choice among the registered kinds (`visits.kinds`), not a database choice."""
+
+    kind = forms.ChoiceField(label=_("任务类型"), choices=kinds.kind_choices)
+
+    class Meta:
+        model = VisitTask
+        fields = ["household", "assignee", "kind", "note", "earliest_on", "due_on", "state", "visit", "escalated_at"]
+
+
 @admin.register(VisitTask)
 class VisitTaskAdmin(admin.ModelAdmin):
-    list_display = ["household", "reason", "assignee", "earliest_on", "due_on", "state", "completed_at"]
-    list_filter = ["state", "reason", OverdueFilter]
+    form = VisitTaskAdminForm
+    list_display = ["household", "kind_label", "assignee", "earliest_on", "due_on", "state", "completed_at"]
+    list_filter = ["state", KindFilter, OverdueFilter]
     list_select_related = ["household__building", "assignee"]
     raw_id_fields = ["household", "assignee", "visit"]
     date_hierarchy = "due_on"
+
+    @admin.display(description=_("任务类型"), ordering="kind")
+    def kind_label(self, task):
+        return task.kind_label
 
 
 class RequestEventInline(admin.TabularInline):

@@ -8,15 +8,21 @@ class VisitsConfig(AppConfig):
 
     def ready(self):
         from accounts import workbench
+        from accounts.access import can_write
         from core import navigation, refdata
         from core.navigation import NavEntry
         from grids.coverage import register_measure
         from households import actions, timeline
         from households.actions import HouseholdAction
 
+        from . import form_sections, reminders, request_actions
         from . import workbench as sections
-        from .access import can_write
         from .coverage import VISITED
+        from .form_sections import VisitFormSection
+        from .forms import RaisedRequestFormSet
+        from .models import ResidentRequest
+        from .request_actions import RequestAction
+        from .services import save_raised_requests
         from .timeline import visits_and_requests
 
         refdata.register("visits.migrations.0002_default_policies_and_roles.forwards")
@@ -25,6 +31,29 @@ class VisitsConfig(AppConfig):
         timeline.register(visits_and_requests)
         workbench.register(sections.my_work)
         workbench.register(sections.grid_visits)
+        reminders.digest_sources.register(reminders.VISIT_TASK_DIGEST)
+        reminders.escalation_sources.register(reminders.VISIT_TASKS)
+        reminders.escalation_sources.register(reminders.RESIDENT_REQUESTS)
+        form_sections.register(
+            VisitFormSection(
+                key="raised_requests",
+                prefix="req",
+                form_class=RaisedRequestFormSet,
+                template="visits/_raised_requests.html",
+                save=save_raised_requests,
+                order=10,
+            )
+        )
+        request_actions.register(
+            RequestAction(
+                key="schedule_check",
+                label=_("安排核查走访"),
+                url_name="request_schedule_check",
+                states=(ResidentRequest.State.VERIFYING,),
+                permission="visits.add_visittask",
+                icon="clipboard-check",
+            )
+        )
         navigation.register(NavEntry(key="visit_tasks", label=_("走访任务"), url_name="visittask_list", order=30))
         navigation.register(NavEntry(key="requests", label=_("民情诉求"), url_name="request_list", order=40))
         actions.register(

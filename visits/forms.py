@@ -1,15 +1,20 @@
+"""Input for visits and resident requests: the visit form and its raised-request section, the printed sheet's
+back-entry rows, the request forms. Every date check of a visit goes through `validate_visit_time`."""
+
+import datetime
 import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from .models import ResidentRequest, Visit
+from grids.staffing import staff_of_grid
+
+from .models import ResidentRequest, Visit, validate_visit_time
 from .services import RaisedRequest
 
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -40,16 +45,6 @@ def validate_photo(upload):
     upload.seek(0)
     upload.name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image_format]}"
     return upload
-
-
-def staff_of_grid(grid):
-    """Staff assigned to this grid or to its community: the people who may have come along on a visit."""
-    return (
-        get_user_model()
-        .objects.filter(Q(assignments__grid=grid) | Q(assignments__community=grid.community_id), is_active=True)
-        .distinct()
-        .order_by("full_name", "username")
-    )
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -103,11 +98,7 @@ class VisitForm(forms.Form):
 
     def clean_visited_at(self):
         visited_at = self.cleaned_data["visited_at"]
-        if visited_at > timezone.now() + timezone.timedelta(minutes=5):
-            raise ValidationError(_("走访时间不能晚于现在。"))
-        # The form works in whole minutes; a household registered this minute can be visited this minute.
-        if visited_at < self.household.created_at.replace(second=0, microsecond=0):
-            raise ValidationError(_("走访时间不能早于该户登记时间。"))
+        validate_visit_time(self.household, visited_at)
         return visited_at
 
     def clean_photo(self):
@@ -140,7 +131,16 @@ class RaisedRequestForm(forms.Form):
         )
 
 
-RaisedRequestFormSet = forms.formset_factory(RaisedRequestForm, extra=2, max_num=10, absolute_max=10)
+class BaseRaisedRequestFormSet(forms.BaseFormSet):
+    """The raised requests as a section of the visit form (built like every section, with household and user)."""
+
+    def __init__(self, *args, household=None, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+RaisedRequestFormSet = forms.formset_factory(
+    RaisedRequestForm, formset=BaseRaisedRequestFormSet, extra=2, max_num=10, absolute_max=10
+)
 
 
 class RequestForm(forms.ModelForm):
@@ -156,8 +156,8 @@ class RequestForm(forms.ModelForm):
         self.helper.form_tag = False
 
 
-class RequestMoveForm(forms.Form):
-    """One move of a request; which fields matter depends on the move (assignee for 派遣, satisfaction at 核查)."""
+class RequestAdvanceForm(forms.Form):
+    """One step of a request (`ResidentRequest.advance`); which fields matter depends on the move (assignee for 派遣, satisfaction at 核查)."""
 
     assignee = forms.ModelChoiceField(label=_("承办人"), queryset=get_user_model().objects.none(), required=False)
     satisfaction = forms.ChoiceField(
@@ -169,15 +169,27 @@ class RequestMoveForm(forms.Form):
         label=_("办理说明"), required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, request_obj, **kwargs):
+    def __init__(self, *args, resident_request, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = staff_of_grid(request_obj.household.building.grid)
+        self.fields["assignee"].queryset = staff_of_grid(resident_request.household.building.grid)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
 
+# The sheet asks for a day; `validate_visit_time`'s answers worded for a day.
+SHEET_DATE_ERRORS = {
+    "future": _("走访日期不能晚于今天。"),
+    "before_household": _("走访日期不能早于该户登记时间。"),
+}
+
+
 class SheetRowForm(forms.Form):
-    """One household row of a printed weekly sheet, entered afterwards."""
+    """One household row of a printed weekly sheet, entered afterwards.
+
+    `households` ({id: household}) are the sheet's households; a valid ticked row has `household` and
+    `visited_at` (noon of the day, or now if that is earlier, and never before the household was registered)
+    in its cleaned data.
+    """
 
     household_id = forms.IntegerField(widget=forms.HiddenInput)
     visited = forms.BooleanField(label=_("已走访"), required=False)
@@ -185,15 +197,41 @@ class SheetRowForm(forms.Form):
     outcome = forms.ChoiceField(label=_("结果"), choices=Visit.Outcome.choices, initial=Visit.Outcome.MET)
     findings = forms.CharField(label=_("了解情况"), required=False, max_length=2000)
 
+    def __init__(self, *args, households, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.households = households
+
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("visited"):
-            visited_on = cleaned.get("visited_on")
-            if not visited_on:
-                self.add_error("visited_on", _("请填写走访日期。"))
-            elif visited_on > timezone.localdate():
-                self.add_error("visited_on", _("走访日期不能晚于今天。"))
+        household = self.households.get(cleaned.get("household_id"))
+        if household is None:
+            raise ValidationError(_("该户不在本表中，请重新打开录入页。"))
+        cleaned["household"] = household
+        if not cleaned.get("visited"):
+            return cleaned
+        visited_on = cleaned.get("visited_on")
+        if not visited_on:
+            self.add_error("visited_on", _("请填写走访日期。"))
+            return cleaned
+        visited_at = _sheet_time(visited_on, household)
+        try:
+            validate_visit_time(household, visited_at)
+        except ValidationError as error:
+            self.add_error("visited_on", SHEET_DATE_ERRORS.get(error.code, error.messages[0]))
+            return cleaned
+        cleaned["visited_at"] = visited_at
         return cleaned
+
+
+def _sheet_time(visited_on, household):
+    """When a visit entered as a day happened: noon, or now if that is earlier today, and not before the
+    household was registered that same day."""
+    visited_at = timezone.make_aware(datetime.datetime.combine(visited_on, datetime.time(12)))
+    if visited_on == timezone.localdate():
+        visited_at = min(visited_at, timezone.now())
+    if visited_on == timezone.localtime(household.created_at).date():
+        visited_at = max(visited_at, household.created_at)
+    return visited_at
 
 
 SheetFormSet = forms.formset_factory(SheetRowForm, extra=0, max_num=500, absolute_max=500)

@@ -1,9 +1,17 @@
+"""Home visits, visit tasks and policies, resident requests and their steps.
+
+The rules that belong to one row live here: when a visit may be dated (`validate_visit_time`), when a task or a
+request is overdue (the `with_overdue` annotations, also behind `overdue()`), and the request's flow
+(`ResidentRequest.MOVES` and `advance`). Task kinds are keys registered in `visits.kinds`.
+"""
+
+import datetime
 import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -47,6 +55,22 @@ class VisitPolicy(models.Model):
         return _("%(group)s：每%(days)s天") % {"group": group, "days": self.interval_days}
 
 
+# A phone's clock may run a little ahead of the server's.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+
+
+def validate_visit_time(household, visited_at):
+    """Raise ValidationError unless a visit to `household` may be dated `visited_at`: not in the future, and not
+    before the household was registered (to the minute, as the forms work in whole minutes).
+
+    Called by `Visit.clean`, the visit form, the sheet back-entry and `log_visit`.
+    """
+    if visited_at > timezone.now() + CLOCK_SKEW:
+        raise ValidationError(_("走访时间不能晚于现在。"), code="future")
+    if visited_at < household.created_at.replace(second=0, microsecond=0):
+        raise ValidationError(_("走访时间不能早于该户登记时间。"), code="before_household")
+
+
 class Visit(models.Model):
     class Purpose(models.TextChoices):
         ROUTINE = "routine", _("日常走访")
@@ -88,10 +112,11 @@ class Visit(models.Model):
         return f"{self.household} {self.visited_at:%Y-%m-%d}"
 
     def clean(self):
-        if self.visited_at and self.visited_at > timezone.now() + timezone.timedelta(minutes=5):
-            raise ValidationError({"visited_at": _("走访时间不能晚于现在。")})
-        if self.household_id and self.visited_at and self.visited_at < self.household.created_at:
-            raise ValidationError({"visited_at": _("走访时间不能早于该户登记时间。")})
+        if self.household_id and self.visited_at:
+            try:
+                validate_visit_time(self.household, self.visited_at)
+            except ValidationError as error:
+                raise ValidationError({"visited_at": error.messages}) from error
         unknown = set(self.purposes) - set(self.Purpose.values)
         if unknown:
             raise ValidationError({"purposes": _("未知的走访事由。")})
@@ -126,12 +151,32 @@ class VisitStatus(models.Model):
         return f"{self.household_id} {self.due_on:%Y-%m-%d}"
 
 
+def _flag(condition):
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
 class VisitTaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state=VisitTask.State.OPEN)
 
+    @staticmethod
+    def overdue_q(today):
+        """The one definition of an overdue task: still open after its due date."""
+        return Q(state=VisitTask.State.OPEN, due_on__lt=today)
+
+    def with_overdue(self, today):
+        """Annotate `is_overdue` and `bucket` ("overdue", "today" or "upcoming", for the task list's headings)."""
+        return self.annotate(
+            is_overdue=_flag(self.overdue_q(today)),
+            bucket=Case(
+                When(self.overdue_q(today), then=Value("overdue")),
+                When(due_on__lte=today, then=Value("today")),
+                default=Value("upcoming"),
+            ),
+        )
+
     def overdue(self, today):
-        return self.open().filter(due_on__lt=today)
+        return self.filter(self.overdue_q(today))
 
     def due_today(self, today):
         return self.open().filter(due_on=today)
@@ -141,14 +186,11 @@ class VisitTaskQuerySet(models.QuerySet):
 
 
 class VisitTask(models.Model):
-    """Someone should visit this household between `earliest_on` and `due_on`. Overdue is derived."""
+    """Someone should visit this household between `earliest_on` and `due_on`. Overdue is derived.
 
-    class Reason(models.TextChoices):
-        ROUTINE = "routine", _("例行走访")
-        PRIORITY_GROUP = "priority_group", _("重点人群走访")
-        REVISIT = "revisit", _("未遇再访")
-        FOLLOW_UP = "follow_up", _("回访")
-        REQUEST_CHECK = "request_check", _("诉求核查")
+    `kind` is a key of `visits.kinds` (no database choices: a later app registers its kinds without a
+    migration here); it decides which visits complete the task and whether it is part of the routine cycle.
+    """
 
     class State(models.TextChoices):
         OPEN = "open", _("待走访")
@@ -166,7 +208,7 @@ class VisitTask(models.Model):
         blank=True,
         related_name="visit_tasks",
     )
-    reason = models.CharField(_("走访原因"), max_length=20, choices=Reason.choices)
+    kind = models.CharField(_("任务类型"), max_length=40)
     note = models.CharField(_("说明"), max_length=200, blank=True)
     earliest_on = models.DateField(_("最早日期"))
     due_on = models.DateField(_("截止日期"))
@@ -186,7 +228,7 @@ class VisitTask(models.Model):
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["household", "reason"], condition=Q(state="open"), name="visittask_one_open_per_reason"
+                fields=["household", "kind"], condition=Q(state="open"), name="visittask_one_open_per_kind"
             ),
             models.CheckConstraint(condition=Q(earliest_on__lte=models.F("due_on")), name="visittask_dates_ordered"),
         ]
@@ -196,10 +238,19 @@ class VisitTask(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.household} {self.get_reason_display()} {self.due_on}"
+        return f"{self.household} {self.kind_label} {self.due_on}"
 
-    def is_overdue(self, today=None):
-        return self.state == self.State.OPEN and self.due_on < (today or timezone.localdate())
+    @property
+    def kind_label(self):
+        from . import kinds
+
+        return kinds.label_of(self.kind)
+
+    def clean(self):
+        from . import kinds
+
+        if self.kind not in kinds.registry:
+            raise ValidationError({"kind": _("未知的任务类型。")})
 
 
 class InvalidTransition(ValidationError):
@@ -213,8 +264,17 @@ class ResidentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.exclude(state=ResidentRequest.State.CLOSED)
 
+    @staticmethod
+    def overdue_q(now):
+        """The one definition of an overdue request: not closed and past its deadline."""
+        return Q(due_at__lt=now) & ~Q(state=ResidentRequest.State.CLOSED)
+
+    def with_overdue(self, now):
+        """Annotate `is_overdue`, for the lists, the request page and the workbench."""
+        return self.annotate(is_overdue=_flag(self.overdue_q(now)))
+
     def overdue(self, now):
-        return self.open().filter(due_at__lt=now)
+        return self.filter(self.overdue_q(now))
 
 
 class ResidentRequest(models.Model):
@@ -306,9 +366,6 @@ class ResidentRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_category_display()} · {self.household}"
-
-    def is_overdue(self, now=None):
-        return self.state != self.State.CLOSED and self.due_at < (now or timezone.now())
 
     def allowed_moves(self):
         """(to_state, label) for each move the flow allows from the current state."""

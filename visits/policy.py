@@ -7,7 +7,7 @@ the default policy (the one with no priority group), and to `FALLBACK_INTERVAL_D
 Only visits in which the household was actually reached count as "visited" (`COUNTING_OUTCOMES`): a
 not-at-home visit schedules a re-visit instead and leaves the household due.
 
-The rule lives here for one household (`policy_for`) and in `visits.jobs._VisitFacts` for a range of
+The rule lives here for one household (`policy_for`) and in `visits.scheduling._VisitFacts` for a range of
 households at once (grouped queries); `tests/visits/test_jobs.py` checks that the two agree.
 """
 

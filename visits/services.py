@@ -1,4 +1,9 @@
-"""Writes across rows for visits, visit tasks and resident requests. Each service runs in one transaction."""
+"""Writes across rows for visits, visit tasks and resident requests. Each service runs in one transaction.
+
+`log_visit` is the one way a visit is saved (the visit form, the sheet back-entry, and later apps such as
+heating inspections): it checks the visit's date, completes the tasks the visit's purposes match, and runs the
+registered visit-form sections' `save` inside its transaction.
+"""
 
 import datetime
 import uuid
@@ -8,7 +13,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from .models import RequestEvent, ResidentRequest, Visit, VisitStatus, VisitTask
+from grids.staffing import grid_workers_of
+
+from . import kinds
+from .models import RequestEvent, ResidentRequest, Visit, VisitStatus, VisitTask, validate_visit_time
 from .policy import COUNTING_OUTCOMES, policy_for, visit_due_on
 from .workdays import request_due_at
 
@@ -54,28 +62,35 @@ def log_visit(
     by,
     outcome,
     visited_at=None,
-    purposes=(),
+    purposes=(Visit.Purpose.ROUTINE,),
     findings="",
     visitors=(),
     photo=None,
     requests=(),
+    sections=(),
     idempotency_key=None,
 ):
     """Record a home visit with the requests raised in it, and settle the household's visit tasks.
 
     Returns `(visit, created)`. A second call with the same `idempotency_key` (a double tap on a bad
-    connection) creates nothing and returns the first visit.
+    connection) creates nothing and returns the first visit. Raises ValidationError when the visit may not be
+    dated `visited_at` (`validate_visit_time`).
 
-    A visit that reached the household (met or refused) completes its open tasks whose window has opened and
-    moves the household's `VisitStatus` on, so coverage counts it at once rather than after the nightly run.
-    A not-at-home visit leaves them open and creates — or keeps, with a fresh window — one re-visit task
-    due within the applicable policy's `revisit_days`, assigned to the person who logged the visit.
+    A visit that reached the household (met or refused) completes the open tasks whose kind its purposes match
+    and whose window has opened (`visits.kinds`), and moves the household's `VisitStatus` on, so coverage counts
+    it at once rather than after the nightly run. A not-at-home visit of the routine cycle leaves them open
+    and creates — or keeps, with a fresh window — one re-visit task due within the applicable policy's
+    `revisit_days`, assigned to the person who logged the visit.
+
+    `sections` are (VisitFormSection, cleaned data) pairs from the visit form; each section's `save(visit,
+    cleaned_data)` runs inside this transaction, so a failing section saves nothing.
     """
     idempotency_key = idempotency_key or uuid.uuid4()
     existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
     if existing:
         return existing, False
     visited_at = visited_at or timezone.now()
+    validate_visit_time(household, visited_at)
     try:
         with transaction.atomic():
             visit = Visit.objects.create(
@@ -89,16 +104,9 @@ def log_visit(
                 idempotency_key=idempotency_key,
             )
             visit.visitors.set({by, *visitors})
-            for raised in requests:
-                register_request(
-                    household=household,
-                    by=by,
-                    category=raised.category,
-                    description=raised.description,
-                    urgency=raised.urgency,
-                    channel=ResidentRequest.Channel.VISIT,
-                    raised_in=visit,
-                )
+            register_raised_requests(visit, requests)
+            for section, cleaned_data in sections:
+                section.save(visit, cleaned_data)
             _settle_tasks(visit, by=by)
             if visit.outcome in COUNTING_OUTCOMES:
                 _record_visit_status(visit)
@@ -110,18 +118,41 @@ def log_visit(
     return visit, True
 
 
+def register_raised_requests(visit, requests):
+    """Register the requests (`RaisedRequest`s) a resident raised during `visit`, linked to it."""
+    for raised in requests:
+        register_request(
+            household=visit.household,
+            by=visit.logged_by,
+            category=raised.category,
+            description=raised.description,
+            urgency=raised.urgency,
+            channel=ResidentRequest.Channel.VISIT,
+            raised_in=visit,
+        )
+
+
+def save_raised_requests(visit, cleaned_data):
+    """Save the visit form's raised-requests section: its filled-in rows (a formset's cleaned data, in which a
+    row left empty is {})."""
+    register_raised_requests(visit, [RaisedRequest(**row) for row in cleaned_data if row])
+
+
 def _settle_tasks(visit, *, by):
     visit_day = timezone.localtime(visit.visited_at).date()
     open_tasks = VisitTask.objects.open().filter(household=visit.household_id)
+    matched = kinds.completed_by(visit.purposes)
     if visit.outcome in COUNTING_OUTCOMES:
-        open_tasks.filter(earliest_on__lte=visit_day).update(
+        open_tasks.filter(kind__in=matched, earliest_on__lte=visit_day).update(
             state=VisitTask.State.DONE, visit=visit, completed_at=timezone.now()
         )
         return
+    if not set(matched) & set(kinds.routine_keys()):
+        return  # a not-at-home visit for another app's purpose is that app's to follow up
     policy = policy_for(visit.household)
     due_on = visit_day + datetime.timedelta(days=policy.revisit_days)
     earliest_on = visit_day
-    revisit = open_tasks.select_for_update().filter(reason=VisitTask.Reason.REVISIT).first()
+    revisit = open_tasks.select_for_update().filter(kind=kinds.REVISIT).first()
     if revisit:
         revisit.earliest_on, revisit.due_on, revisit.escalated_at = earliest_on, due_on, None
         revisit.save(update_fields=["earliest_on", "due_on", "escalated_at"])
@@ -129,7 +160,7 @@ def _settle_tasks(visit, *, by):
         VisitTask.objects.create(
             household=visit.household,
             assignee=by,
-            reason=VisitTask.Reason.REVISIT,
+            kind=kinds.REVISIT,
             note=str(visit.get_outcome_display()),
             earliest_on=earliest_on,
             due_on=due_on,
@@ -169,3 +200,36 @@ def log_sheet_visits(*, entries, by, batch_key):
             visit, _created = log_visit(by=by, idempotency_key=key, **entry)
             visits.append(visit)
     return visits
+
+
+def open_visit_task(*, household, kind, due_on, earliest_on=None, assignee=None, note=""):
+    """Open a visit task of a registered `kind` for `household`, or return the one already open: at most one
+    open task per (household, kind), however often this is called (a unique constraint settles a race).
+
+    Without an `assignee` the task goes to a grid worker of the household's grid (unassigned when it has none).
+    Returns `(task, created)`.
+    """
+    if kind not in kinds.registry:
+        raise ValueError(f"Unregistered visit task kind: {kind!r}")
+    existing = VisitTask.objects.open().filter(household=household, kind=kind).first()
+    if existing:
+        return existing, False
+    if assignee is None:
+        workers = grid_workers_of([household.building.grid_id]).get(household.building.grid_id)
+        assignee_id = workers[0] if workers else None
+    else:
+        assignee_id = assignee.pk
+    earliest_on = earliest_on or min(timezone.localdate(), due_on)
+    try:
+        with transaction.atomic():
+            task = VisitTask.objects.create(
+                household=household,
+                kind=kind,
+                assignee_id=assignee_id,
+                note=note,
+                earliest_on=earliest_on,
+                due_on=due_on,
+            )
+    except IntegrityError:
+        return VisitTask.objects.open().get(household=household, kind=kind), False
+    return task, True

@@ -1,6 +1,7 @@
 """The visits app's contribution to the household timeline: its visits and resident requests.
 
-Two queries per household page, each bounded by `LIMIT`.
+Two queries per household page, each bounded by `LIMIT`. Each entry's `key` ("visit:<id>", "request:<id>")
+lets another app's entry for the same event replace it (a heating inspection is saved as a visit: one line).
 """
 
 from django.urls import reverse
@@ -26,18 +27,20 @@ def visits_and_requests(household, user):
                 detail=visit.findings[:120],
                 url=reverse("visit_detail", args=[visit.pk]),
                 icon="door-open",
+                key=f"visit:{visit.pk}",
             )
         )
-    for request in ResidentRequest.objects.filter(household=household)[:LIMIT]:
+    for resident_request in ResidentRequest.objects.filter(household=household)[:LIMIT]:
         entries.append(
             TimelineEntry(
-                at=request.created_at,
+                at=resident_request.created_at,
                 kind="request",
                 title=_("诉求：%(category)s · %(state)s")
-                % {"category": request.get_category_display(), "state": request.get_state_display()},
-                detail=request.description[:120],
-                url=reverse("request_detail", args=[request.pk]),
+                % {"category": resident_request.get_category_display(), "state": resident_request.get_state_display()},
+                detail=resident_request.description[:120],
+                url=reverse("request_detail", args=[resident_request.pk]),
                 icon="chat-left-text",
+                key=f"request:{resident_request.pk}",
             )
         )
     return entries

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import request_views, views
 
 urlpatterns = [
     path("new/", views.visit_create, name="visit_create"),
@@ -13,8 +13,9 @@ urlpatterns = [
 
 # Mounted at /requests/ by the project urls.
 request_urlpatterns = [
-    path("", views.request_list, name="request_list"),
-    path("new/", views.request_create, name="request_create"),
-    path("<int:pk>/", views.request_detail, name="request_detail"),
-    path("<int:pk>/move/", views.request_move, name="request_move"),
+    path("", request_views.request_list, name="request_list"),
+    path("new/", request_views.request_create, name="request_create"),
+    path("<int:pk>/", request_views.request_detail, name="request_detail"),
+    path("<int:pk>/move/", request_views.request_advance, name="request_advance"),
+    path("<int:pk>/check/", request_views.request_schedule_check, name="request_schedule_check"),
 ]

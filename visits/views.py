@@ -1,46 +1,46 @@
+"""Pages for home visits: log a visit (with the registered form sections), a visit and its photo, the task
+list (visit tasks and other apps' rows), the printed weekly sheet and its back-entry.
+
+Each view: access (`access_*`, `visible_to`) → form → service → redirect or render. Resident requests' pages
+are in `visits.request_views`.
+"""
+
 import datetime
 import uuid
 
-import django_filters
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
+from accounts.access import can_write, require_write
+from grids.access import access_building
 from grids.models import Building
 from households.access import access_household
-from households.models import Household, Resident
+from households.models import Household, head_name_of
+from households.views import household_search
 
-from .access import access_request, access_visit, can_write, require_write
-from .forms import (
-    PHOTO_FORMATS,
-    RaisedRequestFormSet,
-    RequestForm,
-    RequestMoveForm,
-    SheetFormSet,
-    VisitForm,
-)
-from .models import InvalidTransition, ResidentRequest, Visit, VisitTask
+from . import form_sections, task_sources
+from .access import access_visit
+from .forms import PHOTO_FORMATS, SheetFormSet, VisitForm
+from .models import ResidentRequest, Visit, VisitTask
 from .policy import annotate_last_visit
-from .services import log_sheet_visits, log_visit, register_request
+from .services import log_sheet_visits, log_visit
 
 TASK_PAGE_SIZE = 50
-REQUEST_PAGE_SIZE = 30
-PICK_PAGE_SIZE = 20
 SHEET_DAYS_AHEAD = 7
-SUPERVISOR_ROLES = ("cadre", "leader", "admin")
 
 
-def _household_from_query(request):
-    """The household named by ?household=<id>, scoped to the user; None when the parameter is absent."""
+def household_from_query(request):
+    """The household named by ?household=<id>, scoped to the user; None when the parameter is absent (the view
+    then shows `households.views.household_search`, each result linking back to the form)."""
     raw = request.GET.get("household", "").strip()
     if not raw:
         return None
@@ -49,53 +49,38 @@ def _household_from_query(request):
     return access_household(request.user, int(raw))
 
 
-def _pick_household(request, *, title, target_url):
-    """The household search used when a form was opened without ?household=: same search as /households/."""
-    query = request.GET.get("q", "").strip()[:50]
-    households = Household.objects.none()
-    if query:
-        households = Household.objects.visible_to(request.user).search(query).listing()
-    page = Paginator(households, PICK_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"query": query, "page": page, "title": title, "target_url": target_url}
-    template = "visits/_household_choices.html" if request.htmx else "visits/household_pick.html"
-    return render(request, template, context)
-
-
 # --- Visits ----------------------------------------------------------------------------------------------
 
 
 @login_required
 def visit_create(request):
-    household = _household_from_query(request)
-    if household is None:
-        require_write(request.user, "visits.add_visit")
-        return _pick_household(request, title=_("记录走访"), target_url=reverse("visit_create"))
+    household = household_from_query(request)
     require_write(request.user, "visits.add_visit")
-    if request.method == "POST":
-        done = Visit.objects.filter(idempotency_key=_token(request.POST.get("token"))).first()
+    if household is None:
+        return household_search(request, title=_("记录走访"), target_url=reverse("visit_create"))
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    if data is not None:
+        done = Visit.objects.filter(idempotency_key=_token(data.get("token"))).first()
         if done:
             return redirect("visit_detail", done.pk)
-        form = VisitForm(request.POST, request.FILES, household=household, user=request.user)
-        raised = RaisedRequestFormSet(request.POST, prefix="req")
-        if form.is_valid() and raised.is_valid():
-            visit, _created = log_visit(
-                household=household,
-                by=request.user,
-                outcome=form.cleaned_data["outcome"],
-                visited_at=form.cleaned_data["visited_at"],
-                purposes=form.cleaned_data["purposes"],
-                findings=form.cleaned_data["findings"],
-                visitors=form.cleaned_data.get("visitors", ()),
-                photo=form.cleaned_data["photo"],
-                requests=[f.to_raised() for f in raised if f.has_changed()],
-                idempotency_key=form.cleaned_data["token"],
-            )
-            messages.success(request, _("走访记录已保存。"))
-            return redirect("visit_detail", visit.pk)
-    else:
-        form = VisitForm(household=household, user=request.user)
-        raised = RaisedRequestFormSet(prefix="req")
-    return render(request, "visits/visit_form.html", {"household": household, "form": form, "raised": raised})
+    form = VisitForm(data, files, household=household, user=request.user)
+    sections = form_sections.bound_sections(data, files, household=household, user=request.user)
+    if data is not None and all([form.is_valid(), *(section_form.is_valid() for _s, section_form in sections)]):
+        visit, _created = log_visit(
+            household=household,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            visited_at=form.cleaned_data["visited_at"],
+            purposes=form.cleaned_data["purposes"],
+            findings=form.cleaned_data["findings"],
+            visitors=form.cleaned_data.get("visitors", ()),
+            photo=form.cleaned_data["photo"],
+            sections=[(section, section_form.cleaned_data) for section, section_form in sections],
+            idempotency_key=form.cleaned_data["token"],
+        )
+        messages.success(request, _("走访记录已保存。"))
+        return redirect("visit_detail", visit.pk)
+    return render(request, "visits/visit_form.html", {"household": household, "form": form, "sections": sections})
 
 
 def _token(raw):
@@ -148,16 +133,14 @@ def visit_photo(request, pk):
 # --- Visit tasks -----------------------------------------------------------------------------------------
 
 
-def _is_supervisor(user):
-    return user.is_superuser or user.role in SUPERVISOR_ROLES
-
-
 @require_safe
 @login_required
 def visittask_list(request):
+    """Open visit tasks — the user's own, or for supervisors their grids' with counts per worker — by building,
+    then the user's work from other apps (`visits.task_sources`)."""
     user = request.user
     today = timezone.localdate()
-    supervisor = _is_supervisor(user)
+    supervisor = user.supervises
     tasks = VisitTask.objects.visible_to(user).open()
     if not supervisor:
         tasks = tasks.filter(assignee=user)
@@ -171,7 +154,7 @@ def visittask_list(request):
         by_worker = (
             tasks.values("assignee", "assignee__full_name", "assignee__username")
             .annotate(
-                overdue=Count("pk", filter=Q(due_on__lt=today)),
+                overdue=Count("pk", filter=VisitTask.objects.overdue_q(today)),
                 due_today=Count("pk", filter=Q(due_on=today)),
                 upcoming=Count("pk", filter=Q(due_on__gt=today)),
             )
@@ -181,15 +164,13 @@ def visittask_list(request):
             tasks = tasks.filter(assignee__isnull=True)
         elif worker.isdigit():
             tasks = tasks.filter(assignee_id=int(worker))
-    head = _head_name_subquery()
     tasks = (
-        tasks.select_related("household__building", "assignee")
-        .annotate(head_name=head)
+        tasks.with_overdue(today)
+        .select_related("household__building", "assignee")
+        .annotate(head_name=head_name_of("household_id"))
         .order_by("due_on", "household__building_id", "household__unit", "household__room")
     )
     page = Paginator(tasks, TASK_PAGE_SIZE).get_page(request.GET.get("page"))
-    for task in page:
-        task.bucket = "overdue" if task.due_on < today else "today" if task.due_on == today else "upcoming"
     return render(
         request,
         "visits/visittask_list.html",
@@ -201,14 +182,13 @@ def visittask_list(request):
             "buildings": buildings,
             "building_id": building_id,
             "worker": worker,
+            "other_rows": task_sources.rows_for(user, today),
             "can_log": can_write(user, "visits.add_visit"),
         },
     )
 
 
-def _head_name_subquery():
-    head = Resident.objects.filter(household=OuterRef("household_id"), relation=Resident.Relation.HEAD)
-    return Subquery(head.values("name")[:1])
+# --- The printed weekly sheet ----------------------------------------------------------------------------
 
 
 def _sheet_households(user, building, today):
@@ -229,17 +209,10 @@ def _sheet_households(user, building, today):
     return annotate_last_visit(households)
 
 
-def _sheet_building(request):
-    raw = request.GET.get("building", "")
-    if not raw.isdigit():
-        raise Http404
-    return get_object_or_404(Building.objects.visible_to(request.user).select_related("grid"), pk=int(raw))
-
-
 @require_safe
 @login_required
 def visit_sheet(request):
-    building = _sheet_building(request)
+    building = access_building(request.user, request.GET.get("building"))
     today = timezone.localdate()
     return render(
         request,
@@ -257,21 +230,21 @@ def visit_sheet(request):
 @login_required
 def visit_backfill(request):
     """Enter several visits from a printed sheet at once: every ticked row is saved, or none."""
-    building = _sheet_building(request)
+    building = access_building(request.user, request.GET.get("building"))
     require_write(request.user, "visits.add_visit")
     households = {h.pk: h for h in _sheet_households(request.user, building, timezone.localdate())}
+    form_kwargs = {"households": households}
     if request.method == "POST":
         batch_key = _token(request.POST.get("batch")) or uuid.uuid4()
-        formset = SheetFormSet(request.POST, prefix="sheet")
+        formset = SheetFormSet(request.POST, prefix="sheet", form_kwargs=form_kwargs)
         if formset.is_valid():
-            entries = _sheet_entries(formset, households)
-            if entries is not None:
-                visits = log_sheet_visits(entries=entries, by=request.user, batch_key=batch_key)
-                messages.success(request, _t("已录入 %(n)s 条走访记录。") % {"n": len(visits)})
-                return redirect(f"{reverse('visittask_list')}?building={building.pk}")
+            visits = log_sheet_visits(entries=_sheet_entries(formset), by=request.user, batch_key=batch_key)
+            messages.success(request, _t("已录入 %(n)s 条走访记录。") % {"n": len(visits)})
+            return redirect(f"{reverse('visittask_list')}?building={building.pk}")
     else:
         batch_key = uuid.uuid4()
-        formset = SheetFormSet(prefix="sheet", initial=[{"household_id": pk} for pk in households])
+        initial = [{"household_id": pk} for pk in households]
+        formset = SheetFormSet(prefix="sheet", initial=initial, form_kwargs=form_kwargs)
     rows = [(form, households.get(_int(form["household_id"].value()))) for form in formset]
     return render(
         request,
@@ -287,160 +260,16 @@ def _int(value):
         return None
 
 
-def _sheet_entries(formset, households):
-    """Turn valid sheet rows into log_visit arguments; add form errors and return None when a row is wrong."""
-    entries, now = [], timezone.now()
-    for form in formset:
-        data = form.cleaned_data
-        household = households.get(data.get("household_id"))
-        if household is None:
-            form.add_error(None, _("该户不在本表中，请重新打开录入页。"))
-            return None
-        if not data.get("visited"):
-            continue
-        noon = timezone.make_aware(datetime.datetime.combine(data["visited_on"], datetime.time(12)))
-        visited_at = max(min(noon, now), household.created_at)
-        if timezone.localtime(household.created_at).date() > data["visited_on"]:
-            form.add_error("visited_on", _("走访日期不能早于该户登记时间。"))
-            return None
-        entries.append(
-            {
-                "household": household,
-                "outcome": data["outcome"],
-                "visited_at": visited_at,
-                "findings": data["findings"],
-                "purposes": [Visit.Purpose.ROUTINE],
-            }
-        )
-    return entries
-
-
-# --- Resident requests -----------------------------------------------------------------------------------
-
-
-def _assignees(request):
-    if request is None:
-        return get_user_model().objects.none()
-    visible = ResidentRequest.objects.visible_to(request.user)
-    return get_user_model().objects.filter(pk__in=visible.values("assignee")).order_by("full_name")
-
-
-class RequestFilter(django_filters.FilterSet):
-    ALL = _("全部")
-
-    state = django_filters.ChoiceFilter(label=_("状态"), choices=ResidentRequest.State.choices, empty_label=ALL)
-    category = django_filters.ChoiceFilter(label=_("类别"), choices=ResidentRequest.Category.choices, empty_label=ALL)
-    urgency = django_filters.ChoiceFilter(label=_("紧急程度"), choices=ResidentRequest.Urgency.choices, empty_label=ALL)
-    overdue = django_filters.ChoiceFilter(
-        label=_("是否超时"),
-        choices=[("yes", _("已超时")), ("no", _("未超时"))],
-        empty_label=ALL,
-        method="filter_overdue",
-    )
-    assignee = django_filters.ModelChoiceFilter(label=_("承办人"), queryset=_assignees, empty_label=ALL)
-
-    class Meta:
-        model = ResidentRequest
-        fields = ["state", "category", "urgency", "overdue", "assignee"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            field.widget.attrs["class"] = "form-select"
-
-    def filter_overdue(self, queryset, name, value):
-        overdue = Q(due_at__lt=timezone.now()) & ~Q(state=ResidentRequest.State.CLOSED)
-        return queryset.filter(overdue) if value == "yes" else queryset.exclude(overdue)
-
-
-@require_safe
-@login_required
-def request_list(request):
-    requests = (
-        ResidentRequest.objects.visible_to(request.user)
-        .select_related("household__building", "assignee")
-        .order_by(F("closed_at").asc(nulls_first=True), "due_at", "pk")
-    )
-    filterset = RequestFilter(request.GET, queryset=requests, request=request)
-    page = Paginator(filterset.qs, REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "visits/request_list.html",
+def _sheet_entries(formset):
+    """The ticked rows of a valid sheet as `log_visit` keyword arguments."""
+    return [
         {
-            "filter": filterset,
-            "page": page,
-            "now": timezone.now(),
-            "query": query.urlencode(),
-            "can_add": can_write(request.user, "visits.add_residentrequest"),
-        },
-    )
-
-
-@login_required
-def request_create(request):
-    household = _household_from_query(request)
-    require_write(request.user, "visits.add_residentrequest")
-    if household is None:
-        return _pick_household(request, title=_("登记民情诉求"), target_url=reverse("request_create"))
-    form = RequestForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        resident_request = register_request(
-            household=household,
-            by=request.user,
-            category=form.cleaned_data["category"],
-            description=form.cleaned_data["description"],
-            urgency=form.cleaned_data["urgency"],
-            channel=form.cleaned_data["channel"],
-        )
-        messages.success(request, _("诉求已登记。"))
-        return redirect("request_detail", resident_request.pk)
-    return render(request, "visits/request_form.html", {"household": household, "form": form})
-
-
-@require_safe
-@login_required
-def request_detail(request, pk):
-    resident_request = access_request(request.user, pk)
-    moves = []
-    if can_write(request.user, "visits.change_residentrequest"):
-        for to_state, label in resident_request.allowed_moves():
-            form = RequestMoveForm(request_obj=resident_request, prefix=f"move-{to_state}")
-            moves.append({"to_state": to_state, "label": label, "form": form})
-    return render(
-        request,
-        "visits/request_detail.html",
-        {
-            "req": resident_request,
-            "events": resident_request.events.select_related("by"),
-            "moves": moves,
-            "now": timezone.now(),
-            "State": ResidentRequest.State,
-        },
-    )
-
-
-@require_POST
-@login_required
-def request_move(request, pk):
-    resident_request = access_request(request.user, pk)
-    require_write(request.user, "visits.change_residentrequest")
-    to_state = request.POST.get("to_state", "")
-    form = RequestMoveForm(request.POST, request_obj=resident_request, prefix=f"move-{to_state}")
-    if not form.is_valid():
-        messages.error(request, _("办理信息有误，请检查后重试。"))
-        return redirect("request_detail", pk)
-    try:
-        resident_request.advance(
-            to_state,
-            by=request.user,
-            note=form.cleaned_data["note"],
-            assignee=form.cleaned_data["assignee"],
-            satisfaction=form.cleaned_data["satisfaction"],
-        )
-    except InvalidTransition as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("已更新为“%(state)s”。") % {"state": resident_request.get_state_display()})
-    return redirect("request_detail", pk)
+            "household": data["household"],
+            "outcome": data["outcome"],
+            "visited_at": data["visited_at"],
+            "findings": data["findings"],
+            "purposes": [Visit.Purpose.ROUTINE],
+        }
+        for data in (form.cleaned_data for form in formset)
+        if data.get("visited")
+    ]

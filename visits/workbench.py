@@ -6,16 +6,15 @@ import datetime
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from accounts.access import can_write
 from accounts.workbench import WorkbenchSection
 from grids.models import Grid
 from households.models import Household
 
-from .access import can_write
 from .models import ResidentRequest, Visit, VisitTask
 
 RECENT_VISITS = 5
 MY_OPEN_REQUESTS = 10
-COVERAGE_ROLES = ("cadre", "leader", "admin")
 
 
 def my_work(request):
@@ -25,7 +24,10 @@ def my_work(request):
         VisitTask.objects.visible_to(user)
         .open()
         .filter(assignee=user)
-        .aggregate(overdue=Count("pk", filter=Q(due_on__lt=today)), due_today=Count("pk", filter=Q(due_on=today)))
+        .aggregate(
+            overdue=Count("pk", filter=VisitTask.objects.overdue_q(today)),
+            due_today=Count("pk", filter=Q(due_on=today)),
+        )
     )
     mine = Visit.objects.filter(Q(logged_by=user) | Q(visitors=user)).values("pk")
     return WorkbenchSection(
@@ -39,10 +41,10 @@ def my_work(request):
             .order_by("-visited_at")[:RECENT_VISITS],
             "my_requests": ResidentRequest.objects.visible_to(user)
             .open()
+            .with_overdue(timezone.now())
             .filter(assignee=user)
             .select_related("household__building")
             .order_by("due_at")[:MY_OPEN_REQUESTS],
-            "now": timezone.now(),
             "can_log": can_write(user, "visits.add_visit"),
         },
     )
@@ -50,7 +52,7 @@ def my_work(request):
 
 def grid_visits(request):
     user = request.user
-    if not (user.is_superuser or user.role in COVERAGE_ROLES):
+    if not user.supervises:
         return None
     today = timezone.localdate()
     month_start = timezone.make_aware(datetime.datetime.combine(today.replace(day=1), datetime.time()))

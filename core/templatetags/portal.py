@@ -1,18 +1,24 @@
-"""Template helpers every app uses: percentages and the portal's navigation."""
+"""Template helpers every app uses: the portal's name, percentages and the portal's navigation."""
 
 from django import template
+from django.conf import settings
 
 from core.navigation import entries_for
+from core.numbers import percent_text
 
 register = template.Library()
+
+
+@register.simple_tag
+def portal_name():
+    """settings.PORTAL_NAME in the active language; needs no request, so the 500 page can use it too."""
+    return settings.PORTAL_NAME
 
 
 @register.filter
 def percent(share, digits=1):
     """0.857 → "85.7%"; no share (nothing to count) → "—"."""
-    if share is None:
-        return "—"
-    return f"{share * 100:.{int(digits)}f}%"
+    return percent_text(share, digits)
 
 
 @register.simple_tag(takes_context=True)

@@ -7,6 +7,8 @@
     return;
   }
   const chart = JSON.parse(source.textContent);
+  // 60 px per row; the stylesheet keeps a minimum (a CSSOM style, which the CSP allows, unlike style="…").
+  canvas.parentElement.style.height = `${chart.labels.length * 60}px`;
   const colours = ["#b3261e", "#1f6feb", "#2e7d32", "#8e24aa", "#ef6c00"];
 
   const targetLine = {

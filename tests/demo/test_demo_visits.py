@@ -1,9 +1,9 @@
 import pytest
 from django.utils import timezone
 
-from jinjiajiayuan.management.commands.seed_demo import DemoContext
+from demo.context import DemoContext
+from demo.visits import seed_visits
 from tests.factories import HouseholdFactory
-from visits.demo import seed_visits
 from visits.models import RequestEvent, ResidentRequest, Visit, VisitStatus, VisitTask
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 
 from accounts.models import User
+from demo.management.commands import seed_demo
 from grids.models import Building, Community, Grid, StaffAssignment, Street
 from households.models import Household, LeadHousehold, PartyMember, Resident, SearchKey
-from jinjiajiayuan.management.commands import seed_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +121,8 @@ def test_household_count_out_of_range_is_refused():
 def test_prints_progress_and_a_summary():
     output = seed()
 
-    assert "grids.demo.seed_grid" in output
-    assert "households.demo.seed_households" in output
+    assert "demo.street.seed_grid" in output
+    assert "demo.households.seed_households" in output
     assert "居民户 60" in output
 
 

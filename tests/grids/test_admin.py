@@ -37,7 +37,7 @@ def test_changelist_shows_coverage_columns(client_for, admin_user, coverage_stre
 def test_shares_below_target_are_red(client_for, admin_user, coverage_street):
     text = client_for(admin_user).get(changelist("grid")).text
 
-    assert '<span style="color: var(--error-fg, #ba2121); font-weight: 600">33.3%（2/6）</span>' in text
+    assert '<span class="coverage-low">33.3%（2/6）</span>' in text
     assert "100.0%（1/1）</td>" in text
 
 
@@ -222,3 +222,18 @@ def test_staff_cadre_sees_only_their_community_in_the_admin(client_for, cadre, c
 
     assert {g.name for g in grids} == {"东区第一网格", "西区第一网格"}
     assert [(s.name, s.grid_count, s.household_count) for s in streets] == [("黄屯街道", 2, 9)]
+
+
+def test_excel_export_quotes_every_formula_start_and_keeps_numbers(client_for, admin_user, community):
+    for name, area in [("==1+1", "+1+1"), ("@SUM(1)", "-2+3")]:
+        GridFactory(community=community, name=name, area=area)
+
+    response = client_for(admin_user).get(reverse("admin:grids_grid_export"))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    header = rows[0]
+    cells = {cell for row in rows[1:] for cell in row}
+    assert {"'==1+1", "'+1+1", "'@SUM(1)", "'-2+3"} <= cells
+    assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
+    assert all(row[header.index("居民户数")] == 0 for row in rows[1:])

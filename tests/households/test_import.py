@@ -7,17 +7,13 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from accounts.models import User
 from households.idcard import check_digit
-from households.models import Household, IdentityReveal, Resident, SearchKey
-from households.resources import ResidentResource
+from households.imports import ResidentImportResource
+from households.models import Household, Resident, SearchKey
 from tests.factories import (
     BuildingFactory,
     HouseholdFactory,
     OriginVillageFactory,
-    ResidentFactory,
-    UserFactory,
-    make_id_number,
 )
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "households" / "fixtures" / "import_example.csv"
@@ -66,7 +62,7 @@ def admin_import(client, url_name, upload, file_format):
 
 def import_rows(text, **kwargs):
     dataset = tablib.Dataset().load(text, format="csv")
-    return ResidentResource().import_data(dataset, **kwargs)
+    return ResidentImportResource().import_data(dataset, **kwargs)
 
 
 def test_example_file_imports_households_residents_tags_and_search_keys(client_for, admin_user, building_one):
@@ -226,63 +222,6 @@ def test_missing_columns_are_named(building_one):
 
     assert result.has_errors()
     assert "社区、楼号、单元、房号" in str(result.base_errors[0].error)
-
-
-def export_rows(client, url_name, file_format=0):
-    response = client.post(
-        reverse(f"admin:households_{url_name}_export"),
-        {"format": file_format, "resource": 0, **export_field_flags(url_name)},
-    )
-    assert response.status_code == 200
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    return [[cell.value for cell in row] for row in sheet.rows]
-
-
-def export_field_flags(url_name):
-    from households.resources import HouseholdResource
-
-    resource = ResidentResource if url_name == "resident" else HouseholdResource
-    return {f"{resource.__name__.lower()}_{field}": "on" for field in resource.Meta.fields}
-
-
-def test_export_escapes_formulae(client_for, admin_user, household):
-    ResidentFactory(household=household, name='=HYPERLINK("http://x")', relation=Resident.Relation.CHILD)
-
-    rows = export_rows(client_for(admin_user), "resident")
-
-    names = [row[9] for row in rows[1:]]
-    assert 'HYPERLINK("http://x")' in names
-    assert not any(str(cell).startswith("=") for row in rows for cell in row if cell is not None)
-
-
-def test_export_masks_identity_numbers_without_the_reveal_permission(client_for, household):
-    staff = UserFactory(username="clerk", role=User.Role.LEADER, is_staff=True)
-    resident = household.residents.get()
-
-    rows = export_rows(client_for(staff), "resident")
-
-    assert rows[1][12] == resident.masked_id_number
-    assert not IdentityReveal.objects.exists()
-
-
-def test_export_with_the_reveal_permission_shows_and_records(client_for, admin_user, household):
-    resident = household.residents.get()
-
-    rows = export_rows(client_for(admin_user), "resident")
-
-    assert rows[1][12] == resident.id_number
-    assert IdentityReveal.objects.filter(user=admin_user, resident=resident).count() == 1
-
-
-def test_household_export_has_one_row_per_household(client_for, admin_user, household, other_household):
-    ResidentFactory(household=household, name="魏小凯", relation=Resident.Relation.CHILD, id_number=make_id_number(900))
-
-    rows = export_rows(client_for(admin_user), "household")
-
-    assert rows[0][:3] == ["社区", "网格", "楼号"]
-    by_room = {row[5]: row for row in rows[1:]}
-    assert by_room["501"][9] == "魏永凯"
-    assert by_room["501"][10] == "2"  # formula escaping writes every cell as text
 
 
 def test_duplicate_identity_number_in_one_file_is_refused(building_one):

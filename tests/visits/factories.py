@@ -6,6 +6,7 @@ import factory
 from django.utils import timezone
 
 from tests.factories import HouseholdFactory, UserFactory
+from visits import kinds
 from visits.models import ResidentRequest, Visit, VisitTask
 
 
@@ -25,7 +26,7 @@ class VisitTaskFactory(factory.django.DjangoModelFactory):
         model = VisitTask
 
     household = factory.SubFactory(HouseholdFactory)
-    reason = VisitTask.Reason.ROUTINE
+    kind = kinds.ROUTINE
     earliest_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=7))
     due_on = factory.LazyFunction(timezone.localdate)
 

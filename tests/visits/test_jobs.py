@@ -23,7 +23,7 @@ from tests.factories import (
     assign,
 )
 from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
-from visits import jobs
+from visits import kinds, reminders, scheduling
 from visits.models import VisitPolicy, VisitTask
 from visits.policy import annotate_last_visit, policy_for
 
@@ -59,8 +59,8 @@ def visited(household, days, by):
 
 
 def test_schedule_visits_twice_creates_tasks_once(household, other_household, grid_worker, other_grid_worker):
-    assert jobs.schedule_visits() == 2
-    assert jobs.schedule_visits() == 0
+    assert scheduling.schedule_visits() == 2
+    assert scheduling.schedule_visits() == 0
     assert VisitTask.objects.count() == 2
     assert dict(VisitTask.objects.values_list("household", "assignee")) == {
         household.pk: grid_worker.pk,
@@ -73,7 +73,7 @@ def test_schedule_balances_households_across_grid_workers(building, grid_worker)
     assign(second, building.grid)
     HouseholdFactory.create_batch(10, building=building)
 
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
 
     loads = Counter(VisitTask.objects.values_list("assignee", flat=True))
     assert loads == {grid_worker.pk: 5, second.pk: 5}
@@ -86,7 +86,7 @@ def test_schedule_gives_more_to_the_worker_with_fewer_open_tasks(building, grid_
         VisitTaskFactory(assignee=grid_worker, household=HouseholdFactory(building=building))
     HouseholdFactory.create_batch(6, building=building)
 
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
 
     loads = Counter(VisitTask.objects.open().values_list("assignee", flat=True))
     assert loads == {grid_worker.pk: 4 + 1, second.pk: 5}
@@ -94,12 +94,12 @@ def test_schedule_gives_more_to_the_worker_with_fewer_open_tasks(building, grid_
 
 def test_recently_visited_household_gets_no_task(household, grid_worker):
     visited(household, 30, grid_worker)
-    assert jobs.schedule_visits() == 0
+    assert scheduling.schedule_visits() == 0
 
 
 def test_not_at_home_visit_does_not_count_as_visited(household, grid_worker):
     VisitFactory(household=household, visited_at=days_ago(2), logged_by=grid_worker, outcome="not_home")
-    assert jobs.schedule_visits() == 1
+    assert scheduling.schedule_visits() == 1
 
 
 def test_tightest_policy_sets_the_due_date(household, grid_worker):
@@ -110,10 +110,10 @@ def test_tightest_policy_sets_the_due_date(household, grid_worker):
     assert VisitPolicy.objects.get(priority_group__code="living_alone").interval_days == 30
     visited(household, 26, grid_worker)
 
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
 
     task = VisitTask.objects.get()
-    assert task.reason == VisitTask.Reason.PRIORITY_GROUP
+    assert task.kind == kinds.PRIORITY_GROUP
     assert (task.earliest_on, task.due_on) == (TODAY, TODAY + datetime.timedelta(days=4))
 
 
@@ -123,7 +123,7 @@ def test_ordinary_household_gets_its_task_a_week_before_the_default_interval_end
     visited(not_yet, 170, grid_worker)
     visited(soon, 175, grid_worker)
 
-    assert jobs.schedule_visits() == 1
+    assert scheduling.schedule_visits() == 1
 
     task = VisitTask.objects.get()
     assert (task.household, task.due_on) == (soon, TODAY + datetime.timedelta(days=5))
@@ -131,40 +131,40 @@ def test_ordinary_household_gets_its_task_a_week_before_the_default_interval_end
 
 def test_long_unvisited_household_is_due_today_as_routine(household, grid_worker):
     visited(household, 400, grid_worker)
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
     task = VisitTask.objects.get()
-    assert (task.reason, task.due_on, task.assignee) == (VisitTask.Reason.ROUTINE, TODAY, grid_worker)
+    assert (task.kind, task.due_on, task.assignee) == (kinds.ROUTINE, TODAY, grid_worker)
 
 
 def test_household_with_an_open_task_is_skipped(household, grid_worker):
-    VisitTaskFactory(household=household, reason=VisitTask.Reason.REVISIT, assignee=grid_worker)
-    assert jobs.schedule_visits() == 0
+    VisitTaskFactory(household=household, kind=kinds.REVISIT, assignee=grid_worker)
+    assert scheduling.schedule_visits() == 0
 
 
 def test_vacant_household_is_not_scheduled(household, grid_worker):
     household.status = household.Status.VACANT
     household.save()
-    assert jobs.schedule_visits() == 0
+    assert scheduling.schedule_visits() == 0
 
 
 def test_grid_without_workers_gets_an_unassigned_task(household):
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
     assert VisitTask.objects.get().assignee is None
 
 
 def test_schedule_query_count_does_not_grow_with_households(building, grid_worker):
     HouseholdFactory.create_batch(3, building=building)
     with CaptureQueriesContext(connection) as three:
-        assert jobs.schedule_visits() == 3
+        assert scheduling.schedule_visits() == 3
     HouseholdFactory.create_batch(30, building=building)
     with CaptureQueriesContext(connection) as thirty:
-        assert jobs.schedule_visits() == 30
+        assert scheduling.schedule_visits() == 30
     assert len(three) == len(thirty)
 
 
 def test_chunks_give_the_same_result_as_one_pass(building, grid_worker):
     HouseholdFactory.create_batch(12, building=building)
-    assert jobs.schedule_visits(chunk_size=5) == 12
+    assert scheduling.schedule_visits(chunk_size=5) == 12
     assert VisitTask.objects.count() == 12
 
 
@@ -179,7 +179,7 @@ def test_scheduler_facts_agree_with_the_single_household_policy(building, grid_w
     VisitFactory(household=ordinary, visited_at=days_ago(5), logged_by=grid_worker, outcome="not_home")
     households = [lonely, ordinary, never]
 
-    facts = jobs._VisitFacts().of(sorted(h.pk for h in households))
+    facts = scheduling._VisitFacts().of(sorted(h.pk for h in households))
     annotated = annotate_last_visit(Household.objects.filter(pk__in=[h.pk for h in households]))
 
     for household in annotated:
@@ -209,9 +209,9 @@ def test_daily_digest_sends_one_notification_per_user_per_day(
     digest_tasks(grid_worker, building)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.daily_digest() == 1
+        assert reminders.daily_digest() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.daily_digest()
+        reminders.daily_digest()
 
     notification = Notification.objects.get()
     assert notification.user == grid_worker
@@ -227,13 +227,13 @@ def test_daily_digest_skips_staff_with_nothing_due(building, grid_worker):
     VisitTaskFactory(
         household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY + datetime.timedelta(days=3)
     )
-    assert jobs.daily_digest() == 0
+    assert reminders.daily_digest() == 0
     assert not Notification.objects.exists()
 
 
 def test_digest_without_email_or_phone_is_in_portal_only(building, grid_worker, mailoutbox):
     digest_tasks(grid_worker, building)
-    jobs.daily_digest()
+    reminders.daily_digest()
     notification = Notification.objects.get()
     assert (notification.email_state, notification.sms_state) == ("skipped", "skipped")
     assert mailoutbox == []
@@ -250,11 +250,11 @@ def test_escalate_overdue_flags_each_item_once(building, grid, grid_worker, cadr
     VisitTaskFactory(household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY)
     request = ResidentRequestFactory(household=HouseholdFactory(building=building), due_at=days_ago(1))
 
-    first = jobs.escalate_overdue()
-    second = jobs.escalate_overdue(now=timezone.now() + datetime.timedelta(minutes=30))
+    first = reminders.escalate_overdue()
+    second = reminders.escalate_overdue(now=timezone.now() + datetime.timedelta(minutes=30))
 
-    assert first == {"tasks": 1, "requests": 1, "notifications": 1}
-    assert second == {"tasks": 0, "requests": 0, "notifications": 0}
+    assert first == {"visit_tasks": 1, "resident_requests": 1, "notifications": 1}
+    assert second == {"visit_tasks": 0, "resident_requests": 0, "notifications": 0}
     notification = Notification.objects.get()
     assert notification.user == cadre and notification.kind == Notification.Kind.ESCALATION
     assert "3-3-302" in notification.body and "物业维修" in notification.body
@@ -267,13 +267,13 @@ def test_escalation_without_grid_leader_goes_to_the_community_cadres(building, g
     VisitTaskFactory(
         household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY - datetime.timedelta(days=1)
     )
-    jobs.escalate_overdue()
+    reminders.escalate_overdue()
     assert list(Notification.objects.values_list("user", flat=True)) == [cadre.pk]
 
 
 def test_closed_request_is_not_escalated(building, cadre):
     ResidentRequestFactory(household=HouseholdFactory(building=building), due_at=days_ago(1), state="closed")
-    assert jobs.escalate_overdue()["requests"] == 0
+    assert reminders.escalate_overdue()["resident_requests"] == 0
 
 
 def test_lead_household_digest_texts_once_a_month(building, grid_worker, django_capture_on_commit_callbacks):
@@ -287,9 +287,9 @@ def test_lead_household_digest_texts_once_a_month(building, grid_worker, django_
     visited(fresh, 10, grid_worker)
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.lead_household_digest() == 1
+        assert reminders.lead_household_digest() == 1
     with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.lead_household_digest() == 0
+        assert reminders.lead_household_digest() == 0
 
     sms = SmsMessage.objects.get()
     assert sms.key == f"lead:{lead.pk}:2026-11" and sms.state == "sent"

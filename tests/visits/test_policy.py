@@ -6,9 +6,10 @@ from django.utils import timezone
 from households.models import Household, PriorityGroup
 from tests.factories import HouseholdFactory, ResidentFactory
 from tests.visits.factories import VisitFactory, VisitTaskFactory
-from visits.jobs import _VisitFacts
+from visits import kinds
 from visits.models import Visit, VisitPolicy, VisitTask
 from visits.policy import annotate_last_visit, policy_for
+from visits.scheduling import _VisitFacts
 from visits.services import RaisedRequest, log_visit
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +81,7 @@ def test_not_at_home_creates_a_revisit_task_within_revisit_days(household, grid_
     routine = VisitTaskFactory(household=household, assignee=grid_worker)
     _visit, created = log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.NOT_HOME)
     assert created
-    revisit = VisitTask.objects.get(household=household, reason=VisitTask.Reason.REVISIT)
+    revisit = VisitTask.objects.get(household=household, kind=kinds.REVISIT)
     assert revisit.state == VisitTask.State.OPEN
     assert revisit.assignee == grid_worker
     assert revisit.due_on == timezone.localdate() + datetime.timedelta(days=3)
@@ -91,7 +92,7 @@ def test_not_at_home_creates_a_revisit_task_within_revisit_days(household, grid_
 def test_second_not_at_home_keeps_one_revisit_task(household, grid_worker):
     log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.NOT_HOME)
     log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.NOT_HOME)
-    assert VisitTask.objects.filter(household=household, reason=VisitTask.Reason.REVISIT).count() == 1
+    assert VisitTask.objects.filter(household=household, kind=kinds.REVISIT).count() == 1
 
 
 def test_meeting_the_household_completes_its_open_tasks(household, grid_worker):
@@ -99,13 +100,13 @@ def test_meeting_the_household_completes_its_open_tasks(household, grid_worker):
     routine = VisitTaskFactory(household=household, assignee=grid_worker)
     later = VisitTaskFactory(
         household=household,
-        reason=VisitTask.Reason.FOLLOW_UP,
+        kind=kinds.FOLLOW_UP,
         earliest_on=timezone.localdate() + datetime.timedelta(days=20),
         due_on=timezone.localdate() + datetime.timedelta(days=30),
     )
     visit, _ = log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.MET)
     done = VisitTask.objects.filter(household=household, state=VisitTask.State.DONE)
-    assert set(done.values_list("reason", flat=True)) == {VisitTask.Reason.ROUTINE, VisitTask.Reason.REVISIT}
+    assert set(done.values_list("kind", flat=True)) == {kinds.ROUTINE, kinds.REVISIT}
     routine.refresh_from_db()
     assert routine.visit == visit
     assert routine.completed_at is not None

@@ -92,7 +92,7 @@ def test_detail_shows_history_and_only_the_allowed_next_actions(client_for, cadr
 def test_dispatching_through_the_page_records_the_assignee(client_for, cadre, grid_worker, household):
     request = ResidentRequestFactory(household=household, state=State.ACCEPTED)
     response = client_for(cadre).post(
-        reverse("request_move", args=[request.pk]),
+        reverse("request_advance", args=[request.pk]),
         {"to_state": "dispatched", "move-dispatched-assignee": grid_worker.pk, "move-dispatched-note": "请今天处理"},
     )
     assert response.status_code == 302
@@ -103,7 +103,9 @@ def test_dispatching_through_the_page_records_the_assignee(client_for, cadre, gr
 
 def test_illegal_move_through_the_page_is_refused_with_a_message(client_for, cadre, household):
     request = ResidentRequestFactory(household=household)
-    response = client_for(cadre).post(reverse("request_move", args=[request.pk]), {"to_state": "closed"}, follow=True)
+    response = client_for(cadre).post(
+        reverse("request_advance", args=[request.pk]), {"to_state": "closed"}, follow=True
+    )
     request.refresh_from_db()
     assert request.state == State.REGISTERED
     assert "不能从" in response.text
@@ -112,7 +114,7 @@ def test_illegal_move_through_the_page_is_refused_with_a_message(client_for, cad
 def test_verifying_through_the_page_keeps_the_satisfaction(client_for, grid_worker, household):
     request = ResidentRequestFactory(household=household, state=State.VERIFYING, assignee=grid_worker)
     client_for(grid_worker).post(
-        reverse("request_move", args=[request.pk]), {"to_state": "closed", "move-closed-satisfaction": "basic"}
+        reverse("request_advance", args=[request.pk]), {"to_state": "closed", "move-closed-satisfaction": "basic"}
     )
     request.refresh_from_db()
     assert (request.state, request.satisfaction) == (State.CLOSED, "basic")
@@ -123,7 +125,7 @@ def test_other_grids_request_is_404_everywhere(client_for, other_grid_worker, ho
     request = ResidentRequestFactory(household=household)
     client = client_for(other_grid_worker)
     assert client.get(reverse("request_detail", args=[request.pk])).status_code == 404
-    assert client.post(reverse("request_move", args=[request.pk]), {"to_state": "accepted"}).status_code == 404
+    assert client.post(reverse("request_advance", args=[request.pk]), {"to_state": "accepted"}).status_code == 404
     assert client.get(f"{reverse('request_create')}?household={household.pk}").status_code == 404
     request.refresh_from_db()
     assert request.state == State.REGISTERED
@@ -134,8 +136,8 @@ def test_leader_reads_requests_but_cannot_move_or_register(client_for, leader, h
     client = client_for(leader)
     detail = client.get(reverse("request_detail", args=[request.pk]))
     assert detail.status_code == 200
-    assert reverse("request_move", args=[request.pk]) not in detail.text
-    assert client.post(reverse("request_move", args=[request.pk]), {"to_state": "accepted"}).status_code == 403
+    assert reverse("request_advance", args=[request.pk]) not in detail.text
+    assert client.post(reverse("request_advance", args=[request.pk]), {"to_state": "accepted"}).status_code == 403
     url = f"{reverse('request_create')}?household={household.pk}"
     assert (
         client.post(url, {"category": "repair", "urgency": "low", "channel": "phone", "description": "x"}).status_code

@@ -108,7 +108,7 @@ def test_weekly_sheet_lists_who_to_visit_with_last_visit_and_open_requests(clien
     assert "单元门禁坏了" in response.text
     assert (timezone.localdate() - datetime.timedelta(days=200)).strftime("%Y-%m-%d") in response.text
     assert far.household.room_code not in response.text
-    assert "@media print" in response.text
+    assert "css/visit_sheet.css" in response.text
 
 
 def test_sheet_queries_do_not_grow_with_rows(client_for, grid_worker, building):
@@ -162,7 +162,7 @@ def test_back_entry_records_several_visits_at_once(client_for, grid_worker, buil
     assert Visit.objects.count() == 2
     first.refresh_from_db()
     assert first.state == VisitTask.State.DONE
-    assert VisitTask.objects.filter(household=second.household, reason="revisit").exists()
+    assert VisitTask.objects.filter(household=second.household, kind="revisit").exists()
     client_for(grid_worker).post(url, data)
     assert Visit.objects.count() == 2
 

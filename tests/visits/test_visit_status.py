@@ -19,7 +19,7 @@ from tests.factories import (
     assign,
 )
 from tests.visits.factories import VisitFactory
-from visits import jobs
+from visits import scheduling
 from visits.coverage import VISITED
 from visits.models import Visit, VisitStatus, VisitTask
 from visits.services import log_visit
@@ -34,6 +34,17 @@ TODAY = datetime.date(2026, 11, 30)
 def frozen_time():
     with time_machine.travel(NOW, tick=False):
         yield
+
+
+# The households these tests visit were registered before the visits they log (`validate_visit_time`).
+REGISTERED_AT = NOW - datetime.timedelta(days=365)
+
+
+@pytest.fixture
+def household(household):
+    Household.objects.filter(pk=household.pk).update(created_at=REGISTERED_AT)
+    household.refresh_from_db()
+    return household
 
 
 def days_ago(days):
@@ -100,12 +111,12 @@ def test_back_entered_older_visit_does_not_move_the_last_visit_back(household, g
 
 
 def test_schedule_visits_twice_keeps_one_status_per_household(building, grid_worker):
-    ordinary, vacant, busy = HouseholdFactory.create_batch(3, building=building)
+    ordinary, vacant, busy = HouseholdFactory.create_batch(3, created_at=REGISTERED_AT, building=building)
     Household.objects.filter(pk=vacant.pk).update(status=Household.Status.VACANT)
     log_visit(household=busy, by=grid_worker, outcome=Visit.Outcome.NOT_HOME)  # leaves an open re-visit task
 
-    jobs.schedule_visits(chunk_size=2)
-    jobs.schedule_visits(chunk_size=2)
+    scheduling.schedule_visits(chunk_size=2)
+    scheduling.schedule_visits(chunk_size=2)
 
     assert VisitStatus.objects.count() == 3
     assert set(VisitStatus.objects.values_list("household", flat=True)) == {ordinary.pk, vacant.pk, busy.pk}
@@ -115,11 +126,11 @@ def test_schedule_visits_twice_keeps_one_status_per_household(building, grid_wor
 
 def test_nightly_run_picks_up_a_priority_group_added_since(household, grid_worker):
     log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=days_ago(20))
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
     assert status_of(household).interval_days == 180
 
     tag(household, "living_alone")
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
 
     status = status_of(household)
     assert status.interval_days == 30
@@ -131,7 +142,7 @@ def test_nightly_run_agrees_with_log_visit(household, grid_worker):
     log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=days_ago(7))
     logged = status_of(household)
 
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
 
     nightly = status_of(household)
     assert (nightly.interval_days, nightly.last_visited_at, nightly.due_on) == (
@@ -147,20 +158,20 @@ def test_nightly_run_leaves_a_status_logged_since_it_started_and_corrects_it_the
         visit, _created = log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.MET)
     Visit.objects.filter(pk=visit.pk).delete()  # the run read its figures before the visit existed
 
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
     assert status_of(household).last_visited_at == later
 
     with time_machine.travel(later + datetime.timedelta(hours=1), tick=False):
-        jobs.schedule_visits()
+        scheduling.schedule_visits()
     assert status_of(household).last_visited_at is None
 
 
 def test_refresh_visit_statuses_picks_up_visits_loaded_in_bulk(building, grid_worker):
-    visited, never = HouseholdFactory.create_batch(2, building=building)
+    visited, never = HouseholdFactory.create_batch(2, created_at=REGISTERED_AT, building=building)
     VisitFactory(household=visited, visited_at=days_ago(3), logged_by=grid_worker)  # not through log_visit
     assert not VisitStatus.objects.exists()
 
-    assert jobs.refresh_visit_statuses(chunk_size=1) == 2
+    assert scheduling.refresh_visit_statuses(chunk_size=1) == 2
 
     assert status_of(visited).due_on == TODAY - datetime.timedelta(days=3) + datetime.timedelta(days=180)
     assert (status_of(never).last_visited_at, status_of(never).due_on) == (None, TODAY)
@@ -171,13 +182,17 @@ def test_refresh_visit_statuses_picks_up_visits_loaded_in_bulk(building, grid_wo
 def visited_grid(community, grid, grid_worker):
     """`grid`: 3 households, one visited within policy, one overdue, one never visited (status from the nightly
     run). A second grid of the community: 1 household visited within policy."""
-    within, overdue, _never = HouseholdFactory.create_batch(3, building=BuildingFactory(grid=grid, number="1"))
+    within, overdue, _never = HouseholdFactory.create_batch(
+        3, created_at=REGISTERED_AT, building=BuildingFactory(grid=grid, number="1")
+    )
     second = GridFactory(community=community, name="东区第二网格")
-    (elsewhere,) = HouseholdFactory.create_batch(1, building=BuildingFactory(grid=second, number="2"))
+    (elsewhere,) = HouseholdFactory.create_batch(
+        1, created_at=REGISTERED_AT, building=BuildingFactory(grid=second, number="2")
+    )
     log_visit(household=within, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=days_ago(30))
     log_visit(household=overdue, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=days_ago(200))
     log_visit(household=elsewhere, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=days_ago(1))
-    jobs.schedule_visits()
+    scheduling.schedule_visits()
     return second
 
 
@@ -203,7 +218,7 @@ def test_coverage_narrowed_to_visible_grids(visited_grid, grid, community):
 
 
 def test_household_without_status_counts_as_not_visited(grid):
-    HouseholdFactory.create_batch(2, building=BuildingFactory(grid=grid))
+    HouseholdFactory.create_batch(2, created_at=REGISTERED_AT, building=BuildingFactory(grid=grid))
 
     node = annotate_coverage(Grid.objects.filter(pk=grid.pk)).get()
 
@@ -244,7 +259,7 @@ def test_admin_changelists_show_the_visited_column(client_for, admin_user, visit
     street_page = client.get(reverse("admin:grids_street_changelist")).text
 
     assert "按期走访" in grid_page
-    assert '<span style="color: var(--error-fg, #ba2121); font-weight: 600">33.3%（1/3）</span>' in grid_page
+    assert '<span class="coverage-low">33.3%（1/3）</span>' in grid_page
     assert "100.0%（1/1）" in grid_page
     assert "50.0%（2/4）" in community_page
     assert "33.3%（1/3）" in building_page

@@ -10,6 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
+from visits import kinds
 from visits.models import ResidentRequest, Visit, VisitTask
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +77,7 @@ def test_double_submit_creates_one_visit_and_redirects_to_it(client_for, grid_wo
 def test_result_page_lists_the_households_other_open_tasks_and_requests(client_for, grid_worker, household):
     VisitTaskFactory(
         household=household,
-        reason=VisitTask.Reason.FOLLOW_UP,
+        kind=kinds.FOLLOW_UP,
         earliest_on=timezone.localdate() + timezone.timedelta(days=3),
         due_on=timezone.localdate() + timezone.timedelta(days=5),
     )

@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
 def test_workbench_counts_my_overdue_and_todays_tasks(client_for, grid_worker, household):
     today = timezone.localdate()
     VisitTaskFactory(household=household, assignee=grid_worker, due_on=today - datetime.timedelta(days=2))
-    VisitTaskFactory(household=household, assignee=grid_worker, due_on=today, reason="revisit")
-    VisitTaskFactory(household=household, assignee=grid_worker, due_on=today, reason="follow_up")
+    VisitTaskFactory(household=household, assignee=grid_worker, due_on=today, kind="revisit")
+    VisitTaskFactory(household=household, assignee=grid_worker, due_on=today, kind="follow_up")
     response = client_for(grid_worker).get(reverse("workbench"))
     assert '<div class="fs-3 fw-bold text-danger" id="overdue-count">1</div>' in response.text
     assert '<div class="fs-3 fw-bold" id="today-count">2</div>' in response.text

@@ -1,10 +1,10 @@
-"""`manage.py seed_demo [--households N] [--seed S]`: the demo street of CONTRACT.md.
+"""`manage.py seed_demo [--households N] [--seed S]`: the demo street, its residents, visits and demo users.
 
-The work is a list of steps, each a function in its app's `demo.py` taking the context below, run in
-dependency order inside one transaction. A later app adds its demo data with one line in STEPS.
+The work is a list of steps, each a function in a `demo` module taking a `demo.context.DemoContext`, run in
+dependency order inside one transaction. A later app's demo data is one more module here and one line in
+STEPS.
 """
 
-import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,31 +12,19 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils.module_loading import import_string
 
+from accounts.models import User
+from demo.context import DemoContext
+from grids.models import Building, Grid
+from households.models import Household, LeadHousehold, PartyMember, Resident
+
 STEPS = [
-    "grids.demo.seed_grid",
-    "grids.demo.seed_staff",
-    "households.demo.seed_households",
-    "visits.demo.seed_visits",
+    "demo.street.seed_grid",
+    "demo.street.seed_staff",
+    "demo.households.seed_households",
+    "demo.visits.seed_visits",
 ]
 
 MAX_HOUSEHOLDS = 100_000
-
-
-class DemoContext:
-    """What a step gets: the requested size and seed, named random streams, a logger and shared state.
-
-    `rng(name)` gives every step (and any part of one) its own stream, so adding a step never changes the
-    data another makes. `state` carries objects from one step to the next (e.g. the street and its grids).
-    """
-
-    def __init__(self, *, households, seed, log):
-        self.households = households
-        self.seed = seed
-        self.log = log
-        self.state = {}
-
-    def rng(self, name):
-        return random.Random(f"{self.seed}:{name}")
 
 
 class Command(BaseCommand):
@@ -60,23 +48,20 @@ class Command(BaseCommand):
                 log(f"{path} ……")
                 import_string(path)(ctx)
         seconds, cpu_seconds = time.monotonic() - started, time.process_time() - cpu_started
-        self.stdout.write(self.style.SUCCESS(self.summary(ctx, seconds, cpu_seconds)))
+        self.stdout.write(self.style.SUCCESS(summary(ctx.state["street"], seconds, cpu_seconds)))
 
-    def summary(self, ctx, seconds, cpu_seconds):
-        from accounts.models import User
-        from grids.models import Building, Grid
-        from households.models import Household, LeadHousehold, PartyMember, Resident
 
-        street = ctx.state["street"]
-        households = Household.objects.filter(building__grid__community__street=street).aggregate(
-            total=Count("pk"), linked=Count("pk", filter=Q(lead_household__isnull=False))
-        )
-        share = households["linked"] / households["total"] if households["total"] else 0
-        return (
-            f"完成（{seconds:.1f} 秒，本进程 CPU {cpu_seconds:.1f} 秒）：{street.name}，社区 {street.communities.count()}，"
-            f"网格 {Grid.objects.filter(community__street=street).count()}，"
-            f"楼宇 {Building.objects.filter(grid__community__street=street).count()}，"
-            f"居民户 {households['total']}，居民 {Resident.objects.count()}，党员 {PartyMember.objects.count()}，"
-            f"党员中心户 {LeadHousehold.objects.count()}（联系户覆盖 {share:.0%}），"
-            f"工作人员 {User.objects.count()}"
-        )
+def summary(street, seconds, cpu_seconds):
+    """One line with the time taken and what the street now holds."""
+    households = Household.objects.filter(building__grid__community__street=street).aggregate(
+        total=Count("pk"), linked=Count("pk", filter=Q(lead_household__isnull=False))
+    )
+    share = households["linked"] / households["total"] if households["total"] else 0
+    return (
+        f"完成（{seconds:.1f} 秒，本进程 CPU {cpu_seconds:.1f} 秒）：{street.name}，社区 {street.communities.count()}，"
+        f"网格 {Grid.objects.filter(community__street=street).count()}，"
+        f"楼宇 {Building.objects.filter(grid__community__street=street).count()}，"
+        f"居民户 {households['total']}，居民 {Resident.objects.count()}，党员 {PartyMember.objects.count()}，"
+        f"党员中心户 {LeadHousehold.objects.count()}（联系户覆盖 {share:.0%}），"
+        f"工作人员 {User.objects.count()}"
+    )

@@ -1,0 +1,87 @@
+"""Who works a grid and who answers for it: the one home of these rules.
+
+- grid workers: active users with the 网格员 role assigned to the grid itself (they get its visit tasks);
+- the staff of a grid: active users assigned to the grid or to its community (who may come along on a visit,
+  who may be sent a resident request);
+- the people who answer for a grid: its 网格长, else the community's responsible person, else the cadres
+  assigned to the community. When the person who is late is the one who answers, it climbs a level, so a
+  reminder never goes to the person it is about.
+
+Coverage counts grid workers with `grid_worker_assignments`, the scheduler balances them, escalations and
+later apps (heating tickets, mediation reminders) find the people who answer for a grid here.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from .models import Grid, StaffAssignment
+
+GRID_WORKER = "grid_worker"
+CADRE = "cadre"
+
+
+def grid_worker_assignments():
+    """The StaffAssignment rows that make someone a grid worker of a grid (active 网格员 on a grid)."""
+    return StaffAssignment.objects.filter(grid__isnull=False, user__is_active=True, user__role=GRID_WORKER)
+
+
+def grid_workers_of(grid_ids=None):
+    """{grid id: [user ids]} of the grid workers of these grids (every grid when None), in one query."""
+    assignments = grid_worker_assignments()
+    if grid_ids is not None:
+        assignments = assignments.filter(grid__in=grid_ids)
+    workers = defaultdict(list)
+    for grid_id, user_id in assignments.order_by("grid_id", "user_id").values_list("grid_id", "user_id"):
+        workers[grid_id].append(user_id)
+    return workers
+
+
+def staff_of_grid(grid):
+    """Active staff assigned to this grid or to its community, as a User queryset ordered by name."""
+    return (
+        get_user_model()
+        .objects.filter(Q(assignments__grid=grid) | Q(assignments__community=grid.community_id), is_active=True)
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+@dataclass(frozen=True)
+class Answerable:
+    """The people who answer for one grid, level by level: 网格长, community responsible, community cadres."""
+
+    leader: int | None = None
+    responsible: int | None = None
+    cadres: tuple[int, ...] = field(default=())
+
+    def people(self, *, late=()):
+        """User ids to tell about this grid: the first level with someone who is not among `late`."""
+        late = set(late)
+        for level in ([self.leader], [self.responsible], list(self.cadres)):
+            people = [user_id for user_id in level if user_id is not None and user_id not in late]
+            if people:
+                return people
+        return []
+
+
+def answerable_for(grid_ids):
+    """{grid id: Answerable} for these grids, in two queries."""
+    grids = list(
+        Grid.objects.filter(pk__in=grid_ids).values_list("pk", "leader_id", "community_id", "community__responsible_id")
+    )
+    cadres = defaultdict(list)
+    for community_id, user_id in (
+        StaffAssignment.objects.filter(
+            community_id__in={row[2] for row in grids}, user__role=CADRE, user__is_active=True
+        )
+        .order_by("user_id")
+        .values_list("community_id", "user_id")
+    ):
+        cadres[community_id].append(user_id)
+    return {
+        grid_id: Answerable(leader_id, responsible_id, tuple(cadres[community_id]))
+        for grid_id, leader_id, community_id, responsible_id in grids
+    }

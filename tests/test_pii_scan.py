@@ -1,0 +1,111 @@
+"""Every page a role can reach, scanned for residents' phones and identity numbers the role may not see.
+
+The rule is `households.pii`: phones in full need `households.view_full_phone` (grid workers, cadres, admins),
+identity numbers in full need `households.reveal_id_number` and a recorded reveal. A page a persona cannot
+reach (redirect, 403, 404) is skipped. A later app adds its pages to `PAGES`: a name and a function from the
+`world` (household, resident, visit, request …) to a URL.
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from django.urls import reverse
+
+from households.pii import may_reveal_id_number, may_see_phone
+from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
+
+PERSONAS = ["grid_worker", "cadre", "leader", "mediator", "admin_user", "staff_leader"]
+
+
+def query(url_name, *args, **params):
+    url = reverse(url_name, args=args)
+    return f"{url}?{'&'.join(f'{key}={value}' for key, value in params.items())}" if params else url
+
+
+PAGES = {
+    "workbench": lambda w: reverse("workbench"),
+    "household search": lambda w: query("household_list", q="wyk"),
+    "household": lambda w: reverse("household_detail", args=[w.household.pk]),
+    "visit form": lambda w: query("visit_create", household=w.household.pk),
+    "visit tasks": lambda w: reverse("visittask_list"),
+    "visit sheet": lambda w: query("visit_sheet", building=w.household.building_id),
+    "visit sheet entry": lambda w: query("visit_backfill", building=w.household.building_id),
+    "requests": lambda w: reverse("request_list"),
+    "request": lambda w: reverse("request_detail", args=[w.request.pk]),
+    "visit": lambda w: reverse("visit_detail", args=[w.visit.pk]),
+    "coverage": lambda w: reverse("coverage"),
+    "notifications": lambda w: reverse("notification_list"),
+    "admin households": lambda w: reverse("admin:households_household_changelist"),
+    "admin household": lambda w: reverse("admin:households_household_change", args=[w.household.pk]),
+    "admin residents": lambda w: reverse("admin:households_resident_changelist"),
+    "admin resident": lambda w: reverse("admin:households_resident_change", args=[w.resident.pk]),
+}
+
+
+@pytest.fixture
+def staff_leader(leader):
+    """The street leader with admin access: view-only admin pages, neither phones nor identity numbers."""
+    leader.is_staff = True
+    leader.save()
+    return leader
+
+
+@pytest.fixture
+def world(household, grid_worker):
+    """A household with its phone, a resident with phone and identity number, a visit, a request and a task."""
+    resident = household.residents.get()
+    assert household.phone and resident.phone and resident.id_number
+    return SimpleNamespace(
+        household=household,
+        resident=resident,
+        visit=VisitFactory(household=household, logged_by=grid_worker),
+        request=ResidentRequestFactory(household=household, created_by=grid_worker),
+        task=VisitTaskFactory(household=household, assignee=grid_worker),
+    )
+
+
+def forbidden_values(user, world):
+    values = {}
+    if not may_see_phone(user):
+        values |= {"household phone": world.household.phone, "resident phone": world.resident.phone}
+    if not may_reveal_id_number(user):
+        values["identity number"] = world.resident.id_number
+    return values
+
+
+def reachable_pages(client, world):
+    for name, url_for in PAGES.items():
+        response = client.get(url_for(world))
+        if response.status_code == 200:
+            yield name, response.content.decode()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_no_page_shows_a_phone_or_identity_number_the_role_may_not_see(client_for, request, world, persona):
+    user = request.getfixturevalue(persona)
+    client = client_for(user)
+    forbidden = forbidden_values(user, world)
+
+    reached = []
+    for page, content in reachable_pages(client, world):
+        reached.append(page)
+        leaks = [what for what, value in forbidden.items() if value in content]
+        assert not leaks, f"{persona} sees {', '.join(leaks)} on {page}"
+
+    assert "workbench" in reached
+
+
+def test_the_scan_reaches_the_pages_and_finds_permitted_values(
+    client_for, grid_worker, admin_user, staff_leader, world
+):
+    """The scan is not vacuous: the grid worker's pages show the full phone, the leader reaches the sheet and
+    the admin's change pages."""
+    worker_pages = dict(reachable_pages(client_for(grid_worker), world))
+    leader_pages = dict(reachable_pages(client_for(staff_leader), world))
+    admin_pages = dict(reachable_pages(client_for(admin_user), world))
+
+    assert world.resident.phone in worker_pages["household"]
+    assert world.household.phone in worker_pages["visit sheet"]
+    assert world.household.phone[-4:] in leader_pages["visit sheet"]
+    assert {"household", "visit", "request", "visit sheet", "admin household", "admin resident"} <= set(leader_pages)
+    assert world.resident.id_number in admin_pages["admin resident"]

@@ -1,0 +1,69 @@
+"""Kinds of visit task: keys each app registers, so a later app adds kinds without a migration in visits.
+
+    register_kind(TaskKind("heating_recheck", _("供暖复查"), purposes=("heating",)))
+
+A visit completes an open task when one of the visit's purposes is among the kind's `purposes` (and the task's
+window has opened). Routine kinds are the visit cycle's own: the nightly scheduler skips a household only while
+it has an open routine task, and only routine kinds are created by it, so another app's tasks neither block nor
+satisfy routine scheduling. A household has at most one open task of each kind (a unique constraint).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from core.registry import Registry
+
+from .models import Visit
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    key: str
+    label: str
+    #: the visit purposes (`Visit.Purpose` values) that complete a task of this kind
+    purposes: tuple[str, ...] = ()
+    #: part of the routine visit cycle (see the module docstring)
+    routine: bool = False
+
+
+registry = Registry("visit task kinds")
+
+
+def register_kind(kind):
+    return registry.register(kind)
+
+
+def kind_choices():
+    """(key, label) of every registered kind, for forms and the admin."""
+    return [(kind.key, kind.label) for kind in registry]
+
+
+def label_of(key):
+    kind = registry.get(key)
+    return kind.label if kind else key
+
+
+def routine_keys():
+    return [kind.key for kind in registry if kind.routine]
+
+
+def completed_by(purposes):
+    """The keys of the kinds a visit with these purposes completes."""
+    purposes = set(purposes)
+    return [kind.key for kind in registry if purposes & set(kind.purposes)]
+
+
+# Any visit of the ordinary cycle completes a routine task; a heating inspection or a dispute follow-up does not.
+ROUTINE_PURPOSES = (
+    Visit.Purpose.ROUTINE.value,
+    Visit.Purpose.PRIORITY_CARE.value,
+    Visit.Purpose.POLICY.value,
+    Visit.Purpose.OTHER.value,
+)
+
+ROUTINE = register_kind(TaskKind("routine", _("例行走访"), ROUTINE_PURPOSES, routine=True)).key
+PRIORITY_GROUP = register_kind(TaskKind("priority_group", _("重点人群走访"), ROUTINE_PURPOSES, routine=True)).key
+REVISIT = register_kind(TaskKind("revisit", _("未遇再访"), ROUTINE_PURPOSES, routine=True)).key
+FOLLOW_UP = register_kind(TaskKind("follow_up", _("回访"), ROUTINE_PURPOSES, routine=True)).key
+REQUEST_CHECK = register_kind(TaskKind("request_check", _("诉求核查"), ROUTINE_PURPOSES, routine=True)).key
