@@ -4,8 +4,10 @@ by name) is left as it is, so re-running never undoes an admin's edit.
 
     BEAT = [BeatEntry("走访排期（每晚）", "visits.tasks.schedule_visits", minute="30", hour="1", description=...)]
 
-    def forwards(apps, schema_editor):
-        ensure_beat_entries(apps, BEAT)
+    forwards, backwards = beat_functions(BEAT)
+    operations = [migrations.RunPython(forwards, backwards)]
+
+and registers `forwards` with `core.refdata` so a flushed test database gets the entries back.
 """
 
 from dataclasses import dataclass
@@ -47,3 +49,15 @@ def ensure_beat_entries(apps, entries):
 def remove_beat_entries(apps, entries):
     PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
     PeriodicTask.objects.filter(name__in=[entry.name for entry in entries]).delete()
+
+
+def beat_functions(entries):
+    """(forwards, backwards) data-migration functions that create and remove `entries`."""
+
+    def forwards(apps, schema_editor):
+        ensure_beat_entries(apps, entries)
+
+    def backwards(apps, schema_editor):
+        remove_beat_entries(apps, entries)
+
+    return forwards, backwards

@@ -13,6 +13,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import FileResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -161,9 +162,37 @@ class ResidentInlineForm(forms.ModelForm):
                 self._update_errors(error)
 
 
-class ResidentInline(admin.TabularInline):
+class ResidentInlineFormSet(BaseInlineFormSet):
+    def clean(self):
+        """Two members marked head in one submission: each form alone sees no other head in the database."""
+        super().clean()
+        heads = [
+            form
+            for form in self.forms
+            if form.cleaned_data
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("relation") == Resident.Relation.HEAD
+        ]
+        if len(heads) > 1:
+            raise ValidationError(_("一户只能有一位户主，请只保留一位成员为“户主”。"))
+
+
+class MaskedPersonalData:
+    """Read-only columns showing a resident's identity number and phone masked (for the roles that may not see them)."""
+
+    @admin.display(description=_("身份证号"))
+    def masked_id_number(self, resident):
+        return resident.masked_id_number
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, resident):
+        return mask_phone(resident.phone)
+
+
+class ResidentInline(MaskedPersonalData, admin.TabularInline):
     model = Resident
     form = ResidentInlineForm
+    formset = ResidentInlineFormSet
     fields = ResidentInlineForm.Meta.fields
     readonly_fields = ["masked_id_number", "masked_phone"]
     extra = 0
@@ -178,14 +207,6 @@ class ResidentInline(admin.TabularInline):
         if not self.has_change_permission(request, obj) and not pii.may_reveal_id_number(request.user):
             masked["id_number"] = "masked_id_number"
         return [masked.get(name, name) for name in self.fields]
-
-    @admin.display(description=_("身份证号"))
-    def masked_id_number(self, resident):
-        return resident.masked_id_number
-
-    @admin.display(description=_("手机号"))
-    def masked_phone(self, resident):
-        return mask_phone(resident.phone)
 
 
 class LeadHouseholdLinkFilter(admin.SimpleListFilter):
@@ -289,7 +310,7 @@ class HouseholdAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Resident)
-class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
+class ResidentAdmin(MaskedPersonalData, HouseholdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ResidentExportResource]
     list_display = [
         "name",
@@ -334,14 +355,6 @@ class ResidentAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
             if resident is not None and resident.id_number and self.has_view_or_change_permission(request, resident):
                 reveal_id_number(user=request.user, resident=resident)
         return super().change_view(request, object_id, form_url, extra_context)
-
-    @admin.display(description=_("身份证号"))
-    def masked_id_number(self, resident):
-        return resident.masked_id_number
-
-    @admin.display(description=_("手机号"))
-    def masked_phone(self, resident):
-        return mask_phone(resident.phone)
 
     @admin.display(description=_("居民户"), ordering="household__building__number")
     def household_display(self, resident):

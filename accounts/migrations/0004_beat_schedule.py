@@ -2,19 +2,13 @@
 
 from django.db import migrations
 
-from core.beat import BeatEntry, ensure_beat_entries, remove_beat_entries
+from core.beat import BeatEntry, beat_functions
 
 BEAT = [
     BeatEntry("补发通知", "accounts.tasks.deliver_notifications", "*/10", "*", "*", "每 10 分钟补发未送达的邮件和短信"),
 ]
 
-
-def forwards(apps, schema_editor):
-    ensure_beat_entries(apps, BEAT)
-
-
-def backwards(apps, schema_editor):
-    remove_beat_entries(apps, BEAT)
+forwards, backwards = beat_functions(BEAT)
 
 
 class Migration(migrations.Migration):

@@ -28,3 +28,11 @@ def navigation_entries(context):
     if request is None or not request.user.is_authenticated:
         return []
     return entries_for(request.user)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number):
+    """The current page's query string with `page` set to `number` (filters and search words kept)."""
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"

@@ -109,3 +109,27 @@ def test_import_takes_gender_from_the_identity_number(household):
 
     assert not result.has_validation_errors()
     assert Resident.objects.get(name="魏小红").gender == Resident.Gender.FEMALE
+
+
+def test_household_inline_refuses_two_new_heads_in_one_submission_without_an_error_page(
+    client_for, admin_user, household
+):
+    from tests.households.test_admin import inline_post
+
+    household.residents.update(relation="spouse")  # a household with no head yet …
+    data = inline_post(household, name="魏小凯", gender="male", relation="head", id_number=make_id_number(14))
+    data["residents-TOTAL_FORMS"] = 3  # … where two new members both claim to be head
+    data.update(
+        {
+            "residents-2-household": household.pk,
+            "residents-2-name": "魏小旋",
+            "residents-2-gender": "female",
+            "residents-2-relation": "head",
+        }
+    )
+
+    response = client_for(admin_user).post(reverse("admin:households_household_change", args=[household.pk]), data)
+
+    assert response.status_code == 200
+    assert "一户只能有一位户主，请只保留一位成员为“户主”。" in response.content.decode()
+    assert household.residents.count() == 1

@@ -3,7 +3,7 @@ an existing database they are there already and are left as the admin edited the
 
 from django.db import migrations
 
-from core.beat import BeatEntry, ensure_beat_entries, remove_beat_entries
+from core.beat import BeatEntry, beat_functions
 
 BEAT = [
     BeatEntry("走访排期（每晚）", "visits.tasks.schedule_visits", "30", "1", "*", "每晚 01:30 为到期居民户生成走访任务"),
@@ -12,13 +12,7 @@ BEAT = [
     BeatEntry("中心户月报", "visits.tasks.lead_household_digest", "0", "8", "1", "每月 1 日 08:00 向党员中心户发送未走访联系户"),
 ]
 
-
-def forwards(apps, schema_editor):
-    ensure_beat_entries(apps, BEAT)
-
-
-def backwards(apps, schema_editor):
-    remove_beat_entries(apps, BEAT)
+forwards, backwards = beat_functions(BEAT)
 
 
 class Migration(migrations.Migration):
