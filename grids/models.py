@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 
@@ -77,6 +78,11 @@ class Grid(models.Model):
     area = models.CharField(_("片区"), max_length=20, blank=True, help_text=_("如“东区”“西区”"))
     party_branch_name = models.CharField(_("网格党支部"), max_length=80, blank=True)
     party_secretary = models.CharField(_("支部书记"), max_length=30, blank=True)
+    daily_visits = models.PositiveSmallIntegerField(
+        _("每人每日走访户数"),
+        default=10,
+        help_text=_("网格员一天能走访的户数，决定“今日走访”列出多少户"),
+    )
     leader = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("网格长"),
@@ -120,7 +126,8 @@ class Building(models.Model):
     class Meta:
         verbose_name = _("楼宇")
         verbose_name_plural = _("楼宇（四级）")
-        ordering = ["grid_id", "number"]
+        # Natural order: 2号楼 before 10号楼 (shorter numbers first, then as text).
+        ordering = ["grid_id", Length("number"), "number"]
         constraints = [models.UniqueConstraint(fields=["grid", "number"], name="building_unique_number")]
 
     def __str__(self):

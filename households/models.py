@@ -140,6 +140,10 @@ class Household(models.Model):
                 raise ValidationError({"lead_household": _("党员中心户必须与本户在同一楼宇。")})
 
 
+# How household members are listed: head first, then by closeness of relation (`Resident.Relation` values).
+RELATION_ORDER = ["head", "spouse", "parent", "child", "grandchild", "other"]
+
+
 class Resident(models.Model):
     class Gender(models.TextChoices):
         MALE = "male", _("男")
@@ -174,7 +178,15 @@ class Resident(models.Model):
     class Meta:
         verbose_name = _("居民")
         verbose_name_plural = _("居民")
-        ordering = ["household_id", "relation", "id"]
+        # Head first, then by closeness of relation (not alphabetically by the stored value).
+        ordering = [
+            "household_id",
+            models.Case(
+                *(models.When(relation=value, then=rank) for rank, value in enumerate(RELATION_ORDER)),
+                default=len(RELATION_ORDER),
+            ),
+            "id",
+        ]
         permissions = [
             ("reveal_id_number", _("可查看完整身份证号")),
             ("view_full_phone", _("可查看完整手机号")),

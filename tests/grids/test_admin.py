@@ -156,6 +156,7 @@ def test_admin_adds_a_grid_worker_to_a_grid_inline(client_for, admin_user, grid)
         "party_branch_name": "",
         "party_secretary": "",
         "leader": "",
+        "daily_visits": "10",
         f"{prefix}-TOTAL_FORMS": "1",
         f"{prefix}-INITIAL_FORMS": "0",
         f"{prefix}-0-user": worker.pk,
