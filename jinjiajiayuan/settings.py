@@ -156,8 +156,8 @@ IMPORT_EXPORT_USE_TRANSACTIONS = True
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="金色嘉苑社区 <noreply@localhost>")
-# Dotted path of the SMS backend (see accounts/notifications.py); the default only writes messages to the log.
-SMS_BACKEND = env.str("SMS_BACKEND", default="accounts.notifications.LoggingSmsBackend")
+# Dotted path of the SMS backend (see accounts/delivery.py); the default only writes messages to the log.
+SMS_BACKEND = env.str("SMS_BACKEND", default="accounts.delivery.LoggingSmsBackend")
 
 # Celery: Redis in production; with no variable, kombu's file-system transport under var/.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

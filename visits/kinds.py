@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.registry import Registry
 
-from .models import Visit
+from .purposes import Purpose
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,10 @@ def completed_by(purposes):
 
 # Any visit of the ordinary cycle completes a routine task; a heating inspection or a dispute follow-up does not.
 ROUTINE_PURPOSES = (
-    Visit.Purpose.ROUTINE.value,
-    Visit.Purpose.PRIORITY_CARE.value,
-    Visit.Purpose.POLICY.value,
-    Visit.Purpose.OTHER.value,
+    Purpose.ROUTINE.value,
+    Purpose.PRIORITY_CARE.value,
+    Purpose.POLICY.value,
+    Purpose.OTHER.value,
 )
 
 ROUTINE = register_kind(TaskKind("routine", _("例行走访"), ROUTINE_PURPOSES, routine=True)).key

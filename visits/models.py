@@ -20,6 +20,9 @@ from simple_history.models import HistoricalRecords
 
 from households.models import Household, PriorityGroup
 
+from . import kinds
+from .purposes import Purpose
+
 
 class VisitPolicy(models.Model):
     """How often a household must be visited: a default (no group) and tighter intervals per priority group.
@@ -72,13 +75,7 @@ def validate_visit_time(household, visited_at):
 
 
 class Visit(models.Model):
-    class Purpose(models.TextChoices):
-        ROUTINE = "routine", _("日常走访")
-        PRIORITY_CARE = "priority_care", _("重点人群关爱")
-        HEATING = "heating", _("供暖查看")
-        DISPUTE_FOLLOW_UP = "dispute_follow_up", _("矛盾纠纷回访")
-        POLICY = "policy", _("政策宣传")
-        OTHER = "other", _("其他")
+    Purpose = Purpose
 
     class Outcome(models.TextChoices):
         MET = "met", _("已见面")
@@ -242,13 +239,9 @@ class VisitTask(models.Model):
 
     @property
     def kind_label(self):
-        from . import kinds
-
         return kinds.label_of(self.kind)
 
     def clean(self):
-        from . import kinds
-
         if self.kind not in kinds.registry:
             raise ValidationError({"kind": _("未知的任务类型。")})
 

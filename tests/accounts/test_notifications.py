@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import notifications
+from accounts import delivery, notifications
+from accounts.delivery import LocmemSmsBackend, SmsError
 from accounts.models import Notification, SmsMessage
-from accounts.notifications import LocmemSmsBackend, Message, SmsError
+from accounts.notifications import Message
 from jinjiajiayuan.celery import app as celery_app
 
 
@@ -22,14 +23,14 @@ class FailingEmailBackend(BaseEmailBackend):
         raise smtplib.SMTPServerDisconnected("connection unexpectedly closed")
 
 
-class FailingSmsBackend(notifications.BaseSmsBackend):
+class FailingSmsBackend(delivery.BaseSmsBackend):
     def send(self, phone, text):
         raise SmsError("gateway timeout")
 
 
 @pytest.fixture(autouse=True)
 def clean_state(settings):
-    settings.SMS_BACKEND = "accounts.notifications.LocmemSmsBackend"
+    settings.SMS_BACKEND = "accounts.delivery.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()
     cache.clear()
     yield
@@ -150,7 +151,7 @@ def test_create_notifications_twice_creates_and_sends_once(
 
 def test_notification_for_a_user_who_lost_their_address_is_skipped(grid_worker, mailoutbox):
     (mine,) = note(grid_worker, email_state="pending")
-    assert notifications.deliver_notification(mine.pk) == {"email": "skipped", "sms": "skipped"}
+    assert delivery.deliver_notification(mine.pk) == {"email": "skipped", "sms": "skipped"}
     assert mailoutbox == []
 
 
@@ -158,8 +159,8 @@ def test_a_sent_notification_is_not_sent_again(grid_worker, mailoutbox):
     (mine,) = note(grid_worker, email_state="pending")
     grid_worker.email = "a@example.cn"
     grid_worker.save()
-    notifications.deliver_notification(mine.pk)
-    assert notifications.deliver_notification(mine.pk) is None
+    delivery.deliver_notification(mine.pk)
+    assert delivery.deliver_notification(mine.pk) is None
     assert len(mailoutbox) == 1
 
 
@@ -169,13 +170,13 @@ def test_failed_email_is_retried_then_recorded_as_failed(settings, grid_worker):
     grid_worker.save()
     (mine,) = note(grid_worker, email_state="pending")
 
-    for _ in range(notifications.MAX_ATTEMPTS - 1):
-        with pytest.raises(notifications.DeliveryError):
-            notifications.deliver_notification(mine.pk)
+    for _ in range(delivery.MAX_ATTEMPTS - 1):
+        with pytest.raises(delivery.DeliveryError):
+            delivery.deliver_notification(mine.pk)
     mine.refresh_from_db()
-    assert (mine.email_state, mine.attempts) == ("pending", notifications.MAX_ATTEMPTS - 1)
+    assert (mine.email_state, mine.attempts) == ("pending", delivery.MAX_ATTEMPTS - 1)
 
-    assert notifications.deliver_notification(mine.pk) == {"email": "failed", "sms": "skipped"}
+    assert delivery.deliver_notification(mine.pk) == {"email": "failed", "sms": "skipped"}
     mine.refresh_from_db()
     assert mine.email_state == "failed" and "SMTPServerDisconnected" in mine.last_error
 
@@ -192,7 +193,7 @@ def test_task_retries_failed_sms_and_keeps_the_sent_email(settings, grid_worker,
 
     mine.refresh_from_db()
     assert (mine.email_state, mine.sms_state) == ("sent", "failed")
-    assert mine.attempts == notifications.MAX_ATTEMPTS and "gateway timeout" in mine.last_error
+    assert mine.attempts == delivery.MAX_ATTEMPTS and "gateway timeout" in mine.last_error
     assert len(mailoutbox) == 1
 
 
@@ -205,7 +206,7 @@ def test_sweep_delivers_what_a_lost_task_left_pending(grid_worker, mailoutbox):
         key="lead:1", phone="13900000000", body="联系户", created_at=timezone.now() - datetime.timedelta(hours=1)
     )
 
-    assert notifications.deliver_pending() == {"notifications": 1, "sms": 1}
+    assert delivery.deliver_pending() == {"notifications": 1, "sms": 1}
 
     assert [m.subject for m in mailoutbox] == [old.title]
     assert LocmemSmsBackend.outbox == [("13900000000", "【金色嘉苑】联系户")]

@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.delivery import LocmemSmsBackend
 from accounts.models import Notification, SmsMessage, User
-from accounts.notifications import LocmemSmsBackend
 from households.models import Household, PriorityGroup
 from jinjiajiayuan.celery import app as celery_app
 from tests.factories import (
@@ -42,7 +42,7 @@ def eager_delivery(settings):
     """Deliveries run in-process; e-mail to mailoutbox, SMS to LocmemSmsBackend.outbox."""
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
-    settings.SMS_BACKEND = "accounts.notifications.LocmemSmsBackend"
+    settings.SMS_BACKEND = "accounts.delivery.LocmemSmsBackend"
     LocmemSmsBackend.outbox.clear()
     cache.clear()
     yield
