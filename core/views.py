@@ -1,9 +1,15 @@
 from django.db import connection
 from django.db.models import Max
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 
 from .broker import check_broker, worker_status
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever a page links (the admin's pages link none)."""
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 @never_cache

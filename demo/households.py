@@ -156,10 +156,11 @@ def _write_search_keys(ctx, homes):
     for home in homes:
         keys = keys_for(
             room_code=room_code(home.building.number, home.unit, home.room),
-            phones=[home.phone, *(p.phone for p in home.residents)],
-            names=[p.name for p in home.residents],
+            phone=home.phone,
+            residents=[(p.id, p.name, p.phone) for p in home.residents],
         )
-        rows += [(next_key + i, home.id, key) for i, key in enumerate(sorted(keys))]
+        ordered = sorted(keys, key=lambda pair: (pair[1], pair[0] or 0))
+        rows += [(next_key + i, home.id, resident_id, key) for i, (resident_id, key) in enumerate(ordered)]
         next_key += len(keys)
-    copy_rows(SearchKey, ("id", "household_id", "key"), rows)
+    copy_rows(SearchKey, ("id", "household_id", "resident_id", "key"), rows)
     ctx.log(f"  写入检索键 {len(rows)}")

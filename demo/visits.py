@@ -26,14 +26,16 @@ VISITED_SHARE = 0.7
 HISTORY_DAYS = 240
 OUTCOMES = [(Visit.Outcome.MET, 85), (Visit.Outcome.NOT_HOME, 11), (Visit.Outcome.REFUSED, 4)]
 BATCH = 5000
+# A visit's record: (问题, 处理措施, 反馈结果, 处理方式). Bulk-loaded visits bypass `log_visit`, which turns a
+# problem taken back or reported into a request, so the history keeps to problems handled on the spot.
 FINDINGS = [
-    "家中一切正常，老人身体硬朗。",
-    "了解到子女在外务工，老人独自生活，叮嘱按时服药。",
-    "宣传了供暖缴费和燃气安全注意事项。",
-    "反映楼道灯不亮，已记录。",
-    "家中有残疾人，了解康复补助申领情况。",
-    "新搬入租户，已登记联系方式。",
-    "",
+    ("家中一切正常，老人身体硬朗。", "", "", ""),
+    ("子女在外务工，老人独自生活。", "叮嘱按时服药，留下网格员电话。", "老人表示有事会打电话。", "on_the_spot"),
+    ("不清楚供暖缴费时间。", "宣传了供暖缴费和燃气安全注意事项。", "居民已知晓。", "on_the_spot"),
+    ("反映楼道灯不亮。", "当场联系物业电工。", "当天已修好。", "on_the_spot"),
+    ("家中有残疾人，想了解康复补助。", "讲解申领条件和所需材料。", "居民准备材料后到社区办理。", "on_the_spot"),
+    ("新搬入租户，尚未登记。", "已登记联系方式。", "", "on_the_spot"),
+    ("", "", "", ""),
 ]
 REQUESTS = [
     (ResidentRequest.Category.HEATING, "暖气片不热，室温只有十五度左右。"),
@@ -67,8 +69,8 @@ HOURS_PER_STEP = 6
 GRID01_TASK_DUE_IN = [-6, -3, -1, 0, 0, 2, 5, 9, 14, 21]
 GRID01_TASK_KINDS = [kinds.ROUTINE, kinds.PRIORITY_GROUP, kinds.FOLLOW_UP]
 VISIT_COLUMNS = (
-    "id", "household_id", "visited_at", "logged_by_id", "purposes", "outcome", "findings", "idempotency_key",
-    "created_at",
+    "id", "household_id", "visited_at", "logged_by_id", "purposes", "outcome", "problem", "measures", "feedback",
+    "handling", "idempotency_key", "created_at",
 )  # fmt: skip
 
 
@@ -133,9 +135,11 @@ def _draw_visits(rng, homes, workers, start, now):
             visited_at = adapt(start + datetime.timedelta(seconds=rng.randrange(HISTORY_DAYS * 86400)))
             purpose = purposes[rng.random() < 0.7]
             outcome = rng.choices(outcomes, weights=weights)[0]
-            findings = rng.choice(FINDINGS)
+            record = rng.choice(FINDINGS)
+            if outcome == Visit.Outcome.NOT_HOME:
+                record = FINDINGS[-1]
             key = uuid.UUID(int=rng.getrandbits(128), version=4).hex
-            visits.append((next_id, household_id, visited_at, worker.pk, purpose, outcome, findings, key, created_at))
+            visits.append((next_id, household_id, visited_at, worker.pk, purpose, outcome, *record, key, created_at))
             visitors.append((next_link, next_id, worker.pk))
             next_id, next_link = next_id + 1, next_link + 1
     return visits, visitors

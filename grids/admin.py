@@ -7,8 +7,9 @@ listed per request, so measures other apps register later (visits: 按期走访)
 """
 
 from django.contrib import admin
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Length
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -17,10 +18,11 @@ from import_export.admin import ExportMixin
 
 from accounts.admin import UserAdmin
 from accounts.models import User
-from core.spreadsheet import SafeXLSX, number_widget
+from core.spreadsheet import ExportFilenameMixin, SafeXLSX, number_widget
 
 from .coverage import annotate_coverage, below_target_q, is_below, level_of, measures_for, on_target_q, shortfalls
 from .models import Building, Community, Grid, StaffAssignment, Street
+from .staffing import grid_worker_assignments
 from .templatetags.coverage_tags import percent
 
 
@@ -37,6 +39,24 @@ class BelowTargetFilter(admin.SimpleListFilter):
             return queryset.filter(below_target_q(level))
         if self.value() == "met":
             return queryset.filter(on_target_q(level))
+        return queryset
+
+
+class StaffedFilter(admin.SimpleListFilter):
+    """Grids without a grid worker (their visit tasks go to the 网格长 or the community's cadres)."""
+
+    title = _("网格员配备")
+    parameter_name = "staffed"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("无网格员")), ("yes", _("有网格员"))]
+
+    def queryset(self, request, queryset):
+        staffed = Exists(grid_worker_assignments().filter(grid=OuterRef("pk")))
+        if self.value() == "no":
+            return queryset.filter(~staffed)
+        if self.value() == "yes":
+            return queryset.filter(staffed)
         return queryset
 
 
@@ -111,7 +131,7 @@ class ShareColumn:
         return _red(text) if is_below(share) else text
 
 
-class CoverageAdmin(ExportMixin, admin.ModelAdmin):
+class CoverageAdmin(ExportFilenameMixin, ExportMixin, admin.ModelAdmin):
     """A grid level's changelist with one sortable share column per coverage measure and an Excel export."""
 
     list_per_page = 50
@@ -163,8 +183,8 @@ class CoverageAdmin(ExportMixin, admin.ModelAdmin):
     def get_export_resource_kwargs(self, request, **kwargs):
         return {"level": level_of(self.model), "path_fields": self.export_path_fields}
 
-    def get_export_filename(self, request, queryset, file_format):
-        return f"{self.model._meta.model_name}-coverage-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"
+    def get_export_name(self, request):
+        return str(_("%(level)s覆盖") % {"level": self.opts.verbose_name})
 
 
 class AssignmentInline(admin.TabularInline):
@@ -232,7 +252,7 @@ class CommunityAdmin(CoverageAdmin):
 @admin.register(Grid)
 class GridAdmin(CoverageAdmin):
     search_fields = ["name", "area", "community__name", "party_branch_name", "party_secretary"]
-    list_filter = [BelowTargetFilter, "community__street", "community", "area"]
+    list_filter = [BelowTargetFilter, StaffedFilter, "community__street", "community", "area"]
     autocomplete_fields = ["community", "leader"]
     list_select_related = ["community__street", "leader"]
     inlines = [GridAssignmentInline, BuildingInline]
@@ -248,7 +268,7 @@ class GridAdmin(CoverageAdmin):
     @admin.display(description=_("网格员"), ordering="grid_worker_count")
     def grid_worker_count(self, grid):
         if grid.grid_worker_count == 0:
-            return _red(0)
+            return _red(_("0（无网格员）"))
         return grid.grid_worker_count
 
     @admin.display(description=_("楼宇"), ordering="building_count")
@@ -263,7 +283,8 @@ class BuildingAdmin(CoverageAdmin):
     list_filter = [BelowTargetFilter, "grid__community", "grid"]
     autocomplete_fields = ["grid"]
     list_select_related = ["grid__community"]
-    ordering = ["grid__community__name", "grid__name", "number"]
+    # Natural order, as on the portal: 2号楼 before 10号楼 (the changelist, its export and the autocomplete).
+    ordering = ["grid__community__name", "grid__name", Length("number"), "number"]
     export_path_fields = [
         ("grid__community__name", _("社区")),
         ("grid__name", _("网格")),

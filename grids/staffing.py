@@ -1,6 +1,8 @@
 """Who works a grid and who answers for it: the one home of these rules.
 
 - grid workers: active users with the 网格员 role assigned to the grid itself (they get its visit tasks);
+- who gets a grid's visit tasks: its grid workers; a grid without one sends them to its 网格长, else to the
+  cadres assigned to its community (`task_assignees_of`), and is flagged as unstaffed (coverage, admin);
 - the staff of a grid: active users assigned to the grid or to its community (who may come along on a visit,
   who may be sent a resident request);
 - the people who answer for a grid: its 网格长, else the community's responsible person, else the cadres
@@ -36,6 +38,32 @@ def grid_workers_of(grid_ids=None):
     workers = defaultdict(list)
     for grid_id, user_id in assignments.order_by("grid_id", "user_id").values_list("grid_id", "user_id"):
         workers[grid_id].append(user_id)
+    return workers
+
+
+def task_assignees_of(grid_ids=None):
+    """{grid id: [user ids]} of who gets the visit tasks of these grids (every grid when None): the grid
+    workers; for a grid without one its active 网格长, else the active cadres of its community. Three queries."""
+    workers = grid_workers_of(grid_ids)
+    grids = Grid.objects.exclude(pk__in=list(workers))
+    if grid_ids is not None:
+        grids = grids.filter(pk__in=grid_ids)
+    unstaffed = list(grids.values_list("pk", "leader_id", "leader__is_active", "community_id").order_by("pk"))
+    if not unstaffed:
+        return workers
+    cadres = defaultdict(list)
+    for community_id, user_id in (
+        StaffAssignment.objects.filter(
+            community_id__in={row[3] for row in unstaffed}, user__role=CADRE, user__is_active=True
+        )
+        .order_by("user_id")
+        .values_list("community_id", "user_id")
+    ):
+        cadres[community_id].append(user_id)
+    for grid_id, leader_id, leader_active, community_id in unstaffed:
+        people = [leader_id] if leader_id and leader_active else cadres[community_id]
+        if people:
+            workers[grid_id] = list(people)
     return workers
 
 

@@ -19,12 +19,15 @@ def coverage(request):
     grids = Grid.objects.visible_to(user)
     if user.sees_everything:
         scope, streets, communities = None, Street.objects.all(), Community.objects.all()
+        scope_label = ""
     else:
         # The user's grids as literal ids: a handful of numbers the planner can estimate, where the OR of
         # assignment subqueries made PostgreSQL hash whole tables (120 ms → 7 ms for a grid worker).
         scope = grids = Grid.objects.filter(pk__in=list(grids.values_list("pk", flat=True)))
         streets = Street.objects.filter(pk__in=grids.values("community__street"))
         communities = Community.objects.filter(pk__in=grids.values("community"))
+        # A street's figures then count only the user's nodes: say whose they are ("金色嘉苑社区合计 2402 户").
+        scope_label = "、".join(str(a.node) for a in user.assignments.select_related("street", "community", "grid"))
     streets = list(annotate_coverage(streets, grids=scope))
     communities = list(annotate_coverage(communities, grids=scope))
     grid_rows = list(annotate_coverage(grids.order_by("community_id", "name"), grids=scope))
@@ -55,6 +58,7 @@ def coverage(request):
         "grids/coverage.html",
         {
             "tree": tree,
+            "scope_label": scope_label,
             "selected": selected,
             "buildings": [_row(building) for building in buildings or []],
             "measures": {level: measures_for(level) for level in ("street", "community", "grid", "building")},

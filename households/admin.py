@@ -23,7 +23,7 @@ from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import ReadOnlyAdmin
-from core.spreadsheet import ChineseCSV, SafeCSV, SafeXLSX
+from core.spreadsheet import ChineseCSV, ExportFilenameMixin, SafeCSV, SafeXLSX
 
 from . import pii
 from .exports import HouseholdExportResource, ResidentExportResource
@@ -44,7 +44,7 @@ FULL_ID_NUMBER = re.compile(r"^\d{17}[\dX]$")
 IMPORT_EXAMPLE = Path(__file__).resolve().parent / "fixtures" / "import_example.csv"
 
 
-class HouseholdImportExportMixin(ImportExportMixin):
+class HouseholdImportExportMixin(ExportFilenameMixin, ImportExportMixin):
     """Import the flat household-and-resident sheet; export with identity numbers masked unless permitted."""
 
     import_formats = [XLSX, ChineseCSV]

@@ -7,8 +7,12 @@ class HouseholdsConfig(AppConfig):
     verbose_name = _("居民户")
 
     def ready(self):
+        from accounts import workbench
         from core import navigation, refdata
         from core.navigation import NavEntry
 
+        from .workbench import browse_card
+
         refdata.register("households.migrations.0002_priority_groups_and_roles.forwards")
         navigation.register(NavEntry(key="households", label=_("居民户"), url_name="household_list", order=20))
+        workbench.register(browse_card)

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 _PATTERN = re.compile(r"^\d{17}[\dX]$")
+# The 15-digit first-generation card (no century, no check digit), out of use since 2013.
+_FIRST_GENERATION = re.compile(r"^\d{15}$")
 
 
 def normalize_id_number(value):
@@ -37,6 +39,8 @@ def is_male(value):
 
 def validate_id_number(value):
     value = normalize_id_number(value)
+    if _FIRST_GENERATION.match(value):
+        raise ValidationError(_("一代身份证号已停止使用，请填写 18 位身份证号。"), code="first_generation")
     if not _PATTERN.match(value):
         raise ValidationError(_("身份证号应为18位，前17位为数字，末位为数字或X。"), code="format")
     born = birth_date_of(value)

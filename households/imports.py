@@ -62,8 +62,9 @@ class IdNumberWidget(widgets.CharWidget):
     """Upper-cased, spaces removed; a blank cell is no number (NULL), so it never collides as ""."""
 
     def clean(self, value, row=None, **kwargs):
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            # Excel keeps 15 significant digits, so an 18-digit number typed as a number has lost its end.
+        if isinstance(value, int | float) and not isinstance(value, bool) and len(cell_text(value)) > 15:
+            # Excel keeps 15 significant digits, so an 18-digit number typed as a number has lost its end (a
+            # 15-digit first-generation number is whole, and the validator explains it).
             raise ValueError(_("身份证号须以文本格式填写：Excel 会把18位数字的末几位变成0。"))
         return normalize_id_number(cell_text(value)) or None
 
@@ -177,6 +178,7 @@ class ResidentImportResource(resources.ModelResource):
         self.lookups = None
         self._row = None
         self._seen_id_numbers = {}
+        self._sheet_rows = []
         self._touched = set()
 
     def import_data(self, dataset, dry_run=False, raise_errors=False, use_transactions=None, **kwargs):
@@ -187,9 +189,11 @@ class ResidentImportResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         headers = [cell_text(header) for header in dataset.headers or []]
         dataset.headers = headers
-        for index in reversed(range(len(dataset))):
-            if not any(cell_text(cell) for cell in dataset[index]):
-                del dataset[index]
+        blank = {index for index, cells in enumerate(dataset) if not any(cell_text(cell) for cell in cells)}
+        # The row Excel shows for each data row that stays (the header is row 1), so messages name the sheet's rows.
+        self._sheet_rows = [index + 2 for index in range(len(dataset)) if index not in blank]
+        for index in sorted(blank, reverse=True):
+            del dataset[index]
         self.lookups = SheetLookups(dataset)
         missing = [COLUMNS[name] for name in REQUIRED_COLUMNS if COLUMNS[name] not in headers]
         if missing:
@@ -233,7 +237,7 @@ class ResidentImportResource(resources.ModelResource):
             first = self._seen_id_numbers.setdefault(instance.id_number, kwargs.get("row_number"))
             if first != kwargs.get("row_number"):
                 errors.setdefault(COLUMNS["id_number"], []).append(
-                    str(_("该身份证号与第 %(row)s 行重复。") % {"row": first})
+                    str(_("该身份证号与第 %(row)s 行重复。") % {"row": self.sheet_row(first)})
                 )
         if not self._row.errors:
             instance.household = self._row.save_household()
@@ -276,8 +280,19 @@ class ResidentImportResource(resources.ModelResource):
             if row_result.import_type == row_result.IMPORT_TYPE_SKIP:
                 row_result.import_type = row_result.IMPORT_TYPE_UPDATE
 
+    def sheet_row(self, row_number):
+        """The row Excel shows for import-export's `row_number` (1 for the first data row)."""
+        return self._sheet_rows[row_number - 1]
+
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
+        # import-export numbers data rows from 1; the admin's error page shows these numbers as the sheet's rows.
+        for row in result.invalid_rows:
+            row.number = self.sheet_row(row.number)
+        for row in result.error_rows:
+            for error in row.errors:
+                error.number = self.sheet_row(error.number)
+            row.number = self.sheet_row(row.number)
         if not kwargs.get("dry_run") and not result.has_errors() and not result.has_validation_errors():
             import_finished(household_ids=self._touched)
 

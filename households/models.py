@@ -9,14 +9,16 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from grids.models import Building, Grid, Street
 
+from . import listing
 from .idcard import birth_date_of, is_male, mask_id_number, normalize_id_number, validate_id_number
-from .search import normalize_query, room_code
+from .search import query_words, room_code
 
 
 class OriginVillage(models.Model):
@@ -57,24 +59,36 @@ class HouseholdQuerySet(models.QuerySet):
         return self.filter(building__grid__in=Grid.objects.visible_to(user))
 
     def search(self, query):
-        """Households with a search key starting with every word of the query."""
+        """Households with a search key starting with every word of the query (rules: `households.search`)."""
         qs = self
-        for word in query.split():
-            word = normalize_query(word)
-            if word:
-                qs = qs.filter(pk__in=SearchKey.objects.filter(key__startswith=word).values("household_id"))
+        for word in query_words(query):
+            qs = qs.filter(pk__in=SearchKey.objects.filter(key__startswith=word).values("household_id"))
         return qs
 
     def listing(self):
-        """What a list of households shows (grid, origin village, head's name), in building order."""
+        """What a list of households shows (grid, origin village, head's name and the figures later apps
+        register in `households.listing`, such as the last visit), in natural building and room order."""
         return (
             self.select_related("building__grid", "origin_village")
             .with_head_name()
-            .order_by("building__grid_id", "building_id", "unit", "room")
+            .annotate(**listing.expressions())
+            .order_by(*NATURAL_ORDER)
         )
 
     def with_head_name(self):
         return self.annotate(head_name=head_name_of("pk"))
+
+
+# Households as one walks the street: by grid, building (2号楼 before 10号楼), unit, then room (501 before 1001).
+NATURAL_ORDER = [
+    "building__grid_id",
+    Length("building__number"),
+    "building__number",
+    "building_id",
+    "unit",
+    Length("room"),
+    "room",
+]
 
 
 def head_name_of(household_field):
@@ -165,7 +179,13 @@ class Resident(models.Model):
     gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
     id_number = models.CharField(
-        _("身份证号"), max_length=18, unique=True, null=True, blank=True, validators=[validate_id_number]
+        _("身份证号"),
+        max_length=18,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[validate_id_number],
+        error_messages={"unique": _("该身份证号已登记为另一位居民。")},
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices, default=Relation.HEAD)
@@ -333,6 +353,18 @@ class SearchKey(models.Model):
     # Derived rows, rebuilt from the household: Django's CASCADE removes them, and no database foreign-key
     # check is paid on the ~20 keys per household when a district is loaded.
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="search_keys", db_constraint=False)
+    # The resident whose name or phone gave the key (empty for the room code and the household phone), so a
+    # result can show who matched. Rebuilt with the household's keys after every resident write, so it pays for
+    # no cascade, constraint or index of its own; a result looks it up among the page's households only.
+    resident = models.ForeignKey(
+        Resident,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     key = models.CharField(max_length=64)
 
     class Meta:

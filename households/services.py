@@ -14,25 +14,21 @@ REINDEX_BATCH = 2000
 
 
 def reindex_households(household_ids):
-    """Rebuild the search keys of these households (names, pinyin, phones, room code) in bulk."""
+    """Rebuild the search keys of these households (names, pinyin, phones, room code) in bulk, each resident's
+    keys naming the resident."""
     household_ids = list(household_ids)
     for start in range(0, len(household_ids), REINDEX_BATCH):
         batch = household_ids[start : start + REINDEX_BATCH]
         households = Household.objects.filter(pk__in=batch).select_related("building")
-        names, phones = {}, {}
-        for household_id, name, phone in Resident.objects.filter(household_id__in=batch).values_list(
-            "household_id", "name", "phone"
+        residents = {}
+        for household_id, *resident in Resident.objects.filter(household_id__in=batch).values_list(
+            "household_id", "pk", "name", "phone"
         ):
-            names.setdefault(household_id, []).append(name)
-            phones.setdefault(household_id, []).append(phone)
+            residents.setdefault(household_id, []).append(resident)
         rows = [
-            SearchKey(household_id=h.pk, key=key)
+            SearchKey(household_id=h.pk, resident_id=resident_id, key=key)
             for h in households
-            for key in keys_for(
-                room_code=h.room_code,
-                phones=[h.phone, *phones.get(h.pk, [])],
-                names=names.get(h.pk, []),
-            )
+            for resident_id, key in keys_for(room_code=h.room_code, phone=h.phone, residents=residents.get(h.pk, []))
         ]
         with transaction.atomic():
             SearchKey.objects.filter(household_id__in=batch).delete()

@@ -1,15 +1,24 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
+
+from grids.access import access_building, access_grid
+from grids.models import Grid
 
 from .access import access_household, access_resident
 from .actions import actions_for
-from .models import Household
+from .models import Household, Resident
+from .rows import with_people
+from .search import MAX_QUERY_LENGTH, query_words
 from .services import reveal_id_number
 from .timeline import timeline_for
 
 PAGE_SIZE = 20
+GRIDS_PER_PAGE = 50
 
 
 @login_required
@@ -24,13 +33,86 @@ def household_search(request, *, title=None, target_url=None):
     register a request …) passes its own `target_url` and `title`, and each result links to
     `<target_url>?household=<id>`.
     """
-    query = request.GET.get("q", "").strip()[:50]
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    words = query_words(query)
     households = Household.objects.none()
-    if query:
+    if words:
         households = Household.objects.visible_to(request.user).search(query).listing()
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "households/_results.html" if request.htmx else "households/household_list.html"
-    return render(request, template, {"query": query, "page": page, "title": title, "target_url": target_url})
+    return render(
+        request,
+        template,
+        {
+            "query": query,
+            "page": page,
+            "households": with_people(page, words=words),
+            "title": title,
+            "target_url": target_url,
+        },
+    )
+
+
+def _household_count(outer_filter):
+    """A subquery counting households whose `outer_filter` field equals the outer row's pk (per page row)."""
+    households = Household.objects.filter(**{outer_filter: OuterRef("pk")}).order_by()
+    counted = households.values(outer_filter).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+@login_required
+def grid_list(request):
+    """The grids I may see, to browse their buildings; with one grid, straight to its buildings."""
+    grids = (
+        Grid.objects.visible_to(request.user)
+        .select_related("community")
+        .annotate(household_count=_household_count("building__grid"))
+        .order_by("community__name", "name")
+    )
+    page = Paginator(grids, GRIDS_PER_PAGE).get_page(request.GET.get("page"))
+    if page.paginator.count == 1:
+        return redirect("building_list", page[0].pk)
+    return render(request, "households/grid_list.html", {"page": page})
+
+
+@login_required
+def building_list(request, pk):
+    """A grid's buildings in natural order (2号楼 before 10号楼), with their households counted."""
+    grid = access_grid(request.user, pk)
+    buildings = grid.buildings.annotate(household_count=_household_count("building"))
+    return render(request, "households/building_list.html", {"grid": grid, "buildings": buildings})
+
+
+@login_required
+def building_detail(request, pk):
+    """A building's units, each with its households and how many of them have a priority-group resident."""
+    building = access_building(request.user, pk)
+    in_group = Exists(Resident.objects.filter(household=OuterRef("pk"), priority_groups__isnull=False))
+    counts = {
+        row["unit"]: row
+        for row in Household.objects.visible_to(request.user)
+        .filter(building=building)
+        .values("unit")
+        .annotate(household_count=Count("pk"), priority_count=Count("pk", filter=in_group))
+        .order_by("unit")
+    }
+    units = [
+        {"unit": unit, "household_count": 0, "priority_count": 0, **counts.get(unit, {})}
+        for unit in sorted(set(range(1, building.units + 1)) | set(counts))
+    ]
+    return render(request, "households/building_detail.html", {"building": building, "units": units})
+
+
+@login_required
+def unit_detail(request, pk, unit):
+    """A unit's households floor by floor: head, members, priority tags and the registered figures."""
+    building = access_building(request.user, pk)
+    households = with_people(Household.objects.visible_to(request.user).filter(building=building, unit=unit).listing())
+    if not households and not 1 <= unit <= building.units:
+        raise Http404
+    return render(
+        request, "households/unit_detail.html", {"building": building, "unit": unit, "households": households}
+    )
 
 
 @login_required

@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "import_export",
-    "axes",
+    "core.axes.AxesConfig",
     "django_celery_beat",
     "csp",
     "core",

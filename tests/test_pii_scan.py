@@ -25,6 +25,11 @@ def query(url_name, *args, **params):
 PAGES = {
     "workbench": lambda w: reverse("workbench"),
     "household search": lambda w: query("household_list", q="wyk"),
+    "household search by phone": lambda w: query("household_list", q=w.resident.phone[-4:]),
+    "grids to browse": lambda w: reverse("grid_list"),
+    "buildings of a grid": lambda w: reverse("building_list", args=[w.household.building.grid_id]),
+    "units of a building": lambda w: reverse("building_detail", args=[w.household.building_id]),
+    "households of a unit": lambda w: reverse("unit_detail", args=[w.household.building_id, w.household.unit]),
     "household": lambda w: reverse("household_detail", args=[w.household.pk]),
     "visit form": lambda w: query("visit_create", household=w.household.pk),
     "visit tasks": lambda w: reverse("visittask_list"),

@@ -17,10 +17,25 @@ class VisitPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(Visit)
 class VisitAdmin(SimpleHistoryAdmin):
-    list_display = ["household", "visited_at", "outcome", "logged_by", "created_at"]
-    list_filter = ["outcome", "visited_at"]
+    list_display = ["household", "visited_at", "outcome", "handling", "logged_by", "created_at"]
+    list_filter = ["outcome", "handling", "visited_at"]
     list_select_related = ["household__building", "logged_by"]
-    search_fields = ["household__search_keys__key", "findings"]
+    search_fields = ["household__search_keys__key", "problem", "measures", "feedback"]
+    fields = [
+        "household",
+        "visited_at",
+        "logged_by",
+        "visitors",
+        "purposes",
+        "outcome",
+        "problem",
+        "handling",
+        "measures",
+        "feedback",
+        "photo",
+        "idempotency_key",
+        "created_at",
+    ]
     raw_id_fields = ["household", "logged_by"]
     filter_horizontal = ["visitors"]
     date_hierarchy = "visited_at"
@@ -67,11 +82,18 @@ class VisitTaskAdminForm(forms.ModelForm):
 @admin.register(VisitTask)
 class VisitTaskAdmin(admin.ModelAdmin):
     form = VisitTaskAdminForm
-    list_display = ["household", "kind_label", "assignee", "earliest_on", "due_on", "state", "completed_at"]
+    list_display = ["household", "kind_label", "assignee", "assigned_at", "earliest_on", "due_on", "state"]
     list_filter = ["state", KindFilter, OverdueFilter]
     list_select_related = ["household__building", "assignee"]
     raw_id_fields = ["household", "assignee", "visit"]
+    readonly_fields = ["assigned_at"]
     date_hierarchy = "due_on"
+
+    def save_model(self, request, obj, form, change):
+        """A task handed to someone else here is theirs from now (`VisitTask.assign_to`'s rule)."""
+        if change and "assignee" in form.changed_data:
+            obj.assigned_at, obj.escalated_at = timezone.now(), None
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("任务类型"), ordering="kind")
     def kind_label(self, task):

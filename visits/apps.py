@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class VisitsConfig(AppConfig):
@@ -7,15 +8,18 @@ class VisitsConfig(AppConfig):
     verbose_name = _("走访与诉求")
 
     def ready(self):
+        from django.db.models import F
+
         from accounts import workbench
         from accounts.access import can_write
         from core import navigation, refdata
         from core.navigation import NavEntry
         from grids.coverage import register_measure
-        from households import actions, timeline
+        from households import actions, listing, timeline
         from households.actions import HouseholdAction
+        from households.listing import ListingAnnotation
 
-        from . import form_sections, reminders, request_actions
+        from . import form_sections, overview, reminders, request_actions
         from . import workbench as sections
         from .coverage import VISITED
         from .form_sections import VisitFormSection
@@ -27,8 +31,21 @@ class VisitsConfig(AppConfig):
 
         refdata.register("visits.migrations.0002_default_policies_and_roles.forwards")
         refdata.register("visits.migrations.0004_beat_schedule.forwards")
+        refdata.register("visits.migrations.0008_practice_visit_policies.forwards")
         register_measure(VISITED)
-        timeline.register(visits_and_requests)
+        timeline.register(
+            visits_and_requests, nouns=(pgettext_lazy("timeline", "走访"), pgettext_lazy("timeline", "诉求"))
+        )
+        listing.register(
+            ListingAnnotation(
+                key="last_visited_at",
+                label=_("最近走访"),
+                expression=lambda: F("visit_status__last_visited_at"),
+                empty=_("暂无"),
+                order=10,
+            )
+        )
+        workbench.register(overview.overview)
         workbench.register(sections.my_work)
         workbench.register(sections.grid_visits)
         reminders.digest_sources.register(reminders.VISIT_TASK_DIGEST)

@@ -5,6 +5,7 @@ import datetime
 import uuid
 
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -74,8 +75,32 @@ class VisitForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    findings = forms.CharField(
-        label=_("了解情况"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    problem = forms.CharField(
+        label=_("问题"),
+        help_text=_("了解到的情况、居民反映或发现的问题"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    handling = forms.ChoiceField(
+        label=_("处理方式"),
+        choices=[("", _("无需处理")), *Visit.Handling.choices],
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+        help_text=_("带回社区或立即上报的问题，保存时自动登记为民情诉求（立即上报按紧急办理）"),
+    )
+    problem_category = forms.ChoiceField(
+        label=_("问题类别"),
+        choices=[("", _("（当场解决时不用选）")), *ResidentRequest.Category.choices],
+        required=False,
+        help_text=_("带回社区或立即上报时选择，用于登记诉求"),
+    )
+    measures = forms.CharField(
+        label=_("处理措施"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    feedback = forms.CharField(
+        label=_("反馈结果"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
     photo = forms.FileField(
         label=_("现场照片（可选，5 MB 以内）"),
@@ -95,6 +120,20 @@ class VisitForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        before = [name for name in ("token", "visited_at", "outcome", "purposes", "visitors") if name in self.fields]
+        self.helper.layout = Layout(
+            *before,
+            Fieldset(
+                _("走访情况"),
+                "problem",
+                "handling",
+                "problem_category",
+                "measures",
+                "feedback",
+                css_class="border rounded px-2 pt-2 mb-3 visit-record",
+            ),
+            "photo",
+        )
 
     def clean_visited_at(self):
         visited_at = self.cleaned_data["visited_at"]
@@ -104,6 +143,15 @@ class VisitForm(forms.Form):
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
         return validate_photo(photo) if photo else None
+
+    def clean(self):
+        cleaned = super().clean()
+        handling = cleaned.get("handling")
+        if handling and not cleaned.get("problem", "").strip():
+            self.add_error("problem", _("选择了处理方式，请写明问题。"))
+        if handling in (Visit.Handling.TAKEN_BACK, Visit.Handling.REPORTED) and not cleaned.get("problem_category"):
+            self.add_error("problem_category", _("带回社区或立即上报的问题会登记为诉求，请选择问题类别。"))
+        return cleaned
 
 
 class RaisedRequestForm(forms.Form):
@@ -195,7 +243,8 @@ class SheetRowForm(forms.Form):
     visited = forms.BooleanField(label=_("已走访"), required=False)
     visited_on = forms.DateField(label=_("走访日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     outcome = forms.ChoiceField(label=_("结果"), choices=Visit.Outcome.choices, initial=Visit.Outcome.MET)
-    findings = forms.CharField(label=_("了解情况"), required=False, max_length=2000)
+    # The 情况记录 line of the paper sheet: the visit's 问题 (measures and feedback are added on the visit page).
+    problem = forms.CharField(label=_("情况记录"), required=False, max_length=2000)
 
     def __init__(self, *args, households, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,10 @@ A visit completes an open task when one of the visit's purposes is among the kin
 window has opened). Routine kinds are the visit cycle's own: the nightly scheduler skips a household only while
 it has an open routine task, and only routine kinds are created by it, so another app's tasks neither block nor
 satisfy routine scheduling. A household has at most one open task of each kind (a unique constraint).
+
+Cycle kinds (routine and priority group, the tasks the scheduler makes for a household whose visit falls due)
+are late from the day the household's visit fell due (`VisitStatus.due_on`), however recently the task was
+made; every other kind is late from its own due date (`VisitTaskQuerySet.overdue_q`).
 """
 
 from dataclasses import dataclass
@@ -25,6 +29,8 @@ class TaskKind:
     purposes: tuple[str, ...] = ()
     #: part of the routine visit cycle (see the module docstring)
     routine: bool = False
+    #: stands for the household's visit cycle: late from the day its visit fell due (see the module docstring)
+    cycle: bool = False
 
 
 registry = Registry("visit task kinds")
@@ -48,6 +54,10 @@ def routine_keys():
     return [kind.key for kind in registry if kind.routine]
 
 
+def cycle_keys():
+    return [kind.key for kind in registry if kind.cycle]
+
+
 def completed_by(purposes):
     """The keys of the kinds a visit with these purposes completes."""
     purposes = set(purposes)
@@ -62,8 +72,10 @@ ROUTINE_PURPOSES = (
     Purpose.OTHER.value,
 )
 
-ROUTINE = register_kind(TaskKind("routine", _("例行走访"), ROUTINE_PURPOSES, routine=True)).key
-PRIORITY_GROUP = register_kind(TaskKind("priority_group", _("重点人群走访"), ROUTINE_PURPOSES, routine=True)).key
+ROUTINE = register_kind(TaskKind("routine", _("例行走访"), ROUTINE_PURPOSES, routine=True, cycle=True)).key
+PRIORITY_GROUP = register_kind(
+    TaskKind("priority_group", _("重点人群走访"), ROUTINE_PURPOSES, routine=True, cycle=True)
+).key
 REVISIT = register_kind(TaskKind("revisit", _("未遇再访"), ROUTINE_PURPOSES, routine=True)).key
 FOLLOW_UP = register_kind(TaskKind("follow_up", _("回访"), ROUTINE_PURPOSES, routine=True)).key
 REQUEST_CHECK = register_kind(TaskKind("request_check", _("诉求核查"), ROUTINE_PURPOSES, routine=True)).key

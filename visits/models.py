@@ -11,8 +11,8 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import BooleanField, Case, ExpressionWrapper, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import BooleanField, Case, DateField, DurationField, ExpressionWrapper, F, Q, Value, When
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -82,6 +82,11 @@ class Visit(models.Model):
         NOT_HOME = "not_home", _("不在家")
         REFUSED = "refused", _("拒绝入户")
 
+    class Handling(models.TextChoices):
+        ON_THE_SPOT = "on_the_spot", _("当场解决")
+        TAKEN_BACK = "taken_back", _("带回社区")
+        REPORTED = "reported", _("立即上报")
+
     household = models.ForeignKey(Household, verbose_name=_("居民户"), on_delete=models.PROTECT, related_name="visits")
     visited_at = models.DateTimeField(_("走访时间"), default=timezone.now)
     logged_by = models.ForeignKey(
@@ -92,7 +97,10 @@ class Visit(models.Model):
     )
     purposes = models.JSONField(_("走访事由"), default=list)
     outcome = models.CharField(_("走访结果"), max_length=10, choices=Outcome.choices, default=Outcome.MET)
-    findings = models.TextField(_("了解情况"), blank=True)
+    problem = models.TextField(_("问题"), blank=True, help_text=_("走访中了解到的情况和发现的问题"))
+    measures = models.TextField(_("处理措施"), blank=True)
+    feedback = models.TextField(_("反馈结果"), blank=True)
+    handling = models.CharField(_("处理方式"), max_length=12, choices=Handling.choices, blank=True)
     photo = models.ImageField(_("现场照片"), upload_to="visits/%Y/%m/", blank=True)
     idempotency_key = models.UUIDField(_("提交编号"), default=uuid.uuid4, unique=True, editable=False)
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
@@ -104,9 +112,18 @@ class Visit(models.Model):
         verbose_name_plural = _("走访记录")
         ordering = ["-visited_at"]
         indexes = [models.Index(fields=["household", "-visited_at"], name="visit_household_recent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(handling="") | ~Q(problem=""), name="visit_handling_needs_problem"),
+        ]
 
     def __str__(self):
         return f"{self.household} {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def summary(self):
+        """One line for lists and the household timeline: the problem, how it was handled, the result."""
+        parts = [self.problem, self.get_handling_display() if self.handling else "", self.feedback]
+        return " · ".join(part for part in parts if part)
 
     def clean(self):
         if self.household_id and self.visited_at:
@@ -117,6 +134,8 @@ class Visit(models.Model):
         unknown = set(self.purposes) - set(self.Purpose.values)
         if unknown:
             raise ValidationError({"purposes": _("未知的走访事由。")})
+        if self.handling and not self.problem.strip():
+            raise ValidationError({"problem": _("选择了处理方式，请写明问题。")})
 
 
 class VisitStatus(models.Model):
@@ -124,7 +143,7 @@ class VisitStatus(models.Model):
 
     Refreshed for every household by the nightly `schedule_visits`, and for one household by `log_visit` when
     a visit reaches it. `due_on` is the local date of the last counting visit plus the interval; for a
-    household never visited, the date the row was computed (due at once).
+    household never visited, the local date it was registered (due at once, and late from then on).
     """
 
     household = models.OneToOneField(
@@ -152,24 +171,92 @@ def _flag(condition):
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+# A routine task handed to someone gives them this long before its lateness counts against them (escalation):
+# the week a task scheduled ahead of its due date gets, also for a household that was late before it was theirs.
+HANDOVER_DAYS = 7
+
+
+def _cycle_kinds():
+    return kinds.cycle_keys()
+
+
+def start_of_day(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
 class VisitTaskQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state=VisitTask.State.OPEN)
 
     @staticmethod
     def overdue_q(today):
-        """The one definition of an overdue task: still open after its due date."""
-        return Q(state=VisitTask.State.OPEN, due_on__lt=today)
+        """The one definition of an overdue task: still open after the day its work fell due — for a task of
+        the visit cycle (`kinds.cycle_keys`) the day the household's visit fell due (`VisitStatus.due_on`), for
+        any other task its own due date."""
+        return Q(state=VisitTask.State.OPEN) & (
+            Q(due_on__lt=today) | Q(kind__in=_cycle_kinds(), household__visit_status__due_on__lt=today)
+        )
+
+    @staticmethod
+    def escalation_q(today):
+        """Open tasks the assignee is late with, counted from when the task was handed to them (`assigned_at`):
+        past its due date, and held since before today — for a task of the visit cycle for more than
+        HANDOVER_DAYS, so a backlog inherited with the task is not the assignee's lateness."""
+        cycle = _cycle_kinds()
+        held = Q(kind__in=cycle, assigned_at__lt=start_of_day(today - datetime.timedelta(days=HANDOVER_DAYS))) | (
+            ~Q(kind__in=cycle) & Q(assigned_at__lt=start_of_day(today))
+        )
+        return Q(state=VisitTask.State.OPEN, due_on__lt=today) & held
+
+    def with_lateness(self, today):
+        """Annotate `late_since` (the day the work fell due, as in `overdue_q`) and `lateness` (today minus that
+        day, a duration: negative while not yet due). `days_late` reads it."""
+        return self.annotate(
+            late_since=Case(
+                When(kind__in=_cycle_kinds(), then=Coalesce("household__visit_status__due_on", "due_on")),
+                default=F("due_on"),
+                output_field=DateField(),
+            ),
+            lateness=ExpressionWrapper(
+                Value(today, output_field=DateField()) - F("late_since"), output_field=DurationField()
+            ),
+        )
 
     def with_overdue(self, today):
-        """Annotate `is_overdue` and `bucket` ("overdue", "today" or "upcoming", for the task list's headings)."""
-        return self.annotate(
-            is_overdue=_flag(self.overdue_q(today)),
+        """Annotate `is_overdue`, the lateness (`with_lateness`) and `bucket` ("overdue", "today" or "upcoming")."""
+        late = Q(state=VisitTask.State.OPEN, late_since__lt=today)  # `overdue_q`, on the annotated day
+        return self.with_lateness(today).annotate(
+            is_overdue=_flag(late),
             bucket=Case(
-                When(self.overdue_q(today), then=Value("overdue")),
+                When(late, then=Value("overdue")),
                 When(due_on__lte=today, then=Value("today")),
                 default=Value("upcoming"),
             ),
+        )
+
+    def in_walking_order(self):
+        """By building (natural order: 2号楼 before 10号楼), unit, floor and room, so a day's list can be walked."""
+        return self.order_by(
+            Length("household__building__number"),
+            "household__building__number",
+            "household__building_id",
+            "household__unit",
+            "household__floor",
+            "household__room",
+            "pk",
+        )
+
+    def by_urgency(self, today):
+        """Most urgent first: work already due before work not yet due; then dated work (a re-visit, a
+        follow-up, another app's kind), the priority groups' visits, ordinary households; then the latest
+        first. Needs `with_lateness`. The sized day takes its first N (`visits.day`)."""
+        tier = Case(
+            When(kind=kinds.PRIORITY_GROUP, then=Value(1)),
+            When(kind__in=_cycle_kinds(), then=Value(2)),
+            default=Value(0),
+        )
+        return self.annotate(not_due=_flag(Q(late_since__gt=today)), tier=tier).order_by(
+            "not_due", "tier", "late_since", "due_on", "pk"
         )
 
     def overdue(self, today):
@@ -214,6 +301,8 @@ class VisitTask(models.Model):
         Visit, verbose_name=_("完成走访"), on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
     )
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    #: when the task was handed to its assignee (or created, while unassigned); escalation counts from here
+    assigned_at = models.DateTimeField(_("分派时间"), default=timezone.now)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("督办时间"), null=True, blank=True)
 
@@ -240,6 +329,19 @@ class VisitTask(models.Model):
     @property
     def kind_label(self):
         return kinds.label_of(self.kind)
+
+    @property
+    def days_late(self):
+        """Whole days the work is late (0 while not late); on a queryset annotated `with_lateness`."""
+        return max(self.lateness.days, 0)
+
+    def assign_to(self, user, *, now=None):
+        """Hand the task to `user` (or to nobody): escalation counts the new assignee's lateness from now.
+        Saves the assignee and `assigned_at`, and clears an earlier escalation."""
+        self.assignee = user
+        self.assigned_at = now or timezone.now()
+        self.escalated_at = None
+        self.save(update_fields=["assignee", "assigned_at", "escalated_at"])
 
     def clean(self):
         if self.kind not in kinds.registry:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from .models import Visit, VisitPolicy
 
-FALLBACK_INTERVAL_DAYS = 180
+FALLBACK_INTERVAL_DAYS = 182  # twice a year, as the default policy (migration 0008)
 FALLBACK_REVISIT_DAYS = 3
 COUNTING_OUTCOMES = (Visit.Outcome.MET, Visit.Outcome.REFUSED)
 

@@ -259,9 +259,12 @@ def _grid_label(grid_name, late_name):
 
 
 def flag_overdue_visit_tasks(now):
-    """Visits' escalation source: open tasks past their due date, per grid and assignee."""
+    """Visits' escalation source: open tasks their assignee is late with, counted from when they were handed
+    the task (`VisitTaskQuerySet.escalation_q`: a backlog inherited with it is not their lateness), told per
+    grid and assignee as one figure with the first few rooms, to the next level up."""
     today = timezone.localdate(now)
-    if not VisitTask.objects.overdue(today).filter(escalated_at__isnull=True).update(escalated_at=now):
+    late = VisitTask.objects.filter(VisitTask.objects.escalation_q(today), escalated_at__isnull=True)
+    if not late.update(escalated_at=now):
         return []
     return overdue_by_grid(
         VisitTask.objects.filter(escalated_at=now),

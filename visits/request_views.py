@@ -7,6 +7,7 @@ A request is called `resident_request` throughout (`request` is the HTTP request
 import datetime
 
 import django_filters
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
+from grids.models import Grid
 from households.views import household_search
 
 from . import kinds, request_actions
@@ -39,10 +41,22 @@ def _assignees(request):
     return get_user_model().objects.filter(pk__in=visible.values("assignee")).order_by("full_name")
 
 
+def _grids(request):
+    if request is None:
+        return Grid.objects.none()
+    return Grid.objects.visible_to(request.user).select_related("community").order_by("community__name", "name")
+
+
 class RequestFilter(django_filters.FilterSet):
     ALL = _("全部")
+    OPEN = "open"
 
-    state = django_filters.ChoiceFilter(label=_("状态"), choices=ResidentRequest.State.choices, empty_label=ALL)
+    state = django_filters.ChoiceFilter(
+        label=_("状态"),
+        choices=[(OPEN, _("未办结")), *ResidentRequest.State.choices],
+        empty_label=ALL,
+        method="filter_state",
+    )
     category = django_filters.ChoiceFilter(label=_("类别"), choices=ResidentRequest.Category.choices, empty_label=ALL)
     urgency = django_filters.ChoiceFilter(label=_("紧急程度"), choices=ResidentRequest.Urgency.choices, empty_label=ALL)
     overdue = django_filters.ChoiceFilter(
@@ -52,15 +66,30 @@ class RequestFilter(django_filters.FilterSet):
         method="filter_overdue",
     )
     assignee = django_filters.ModelChoiceFilter(label=_("承办人"), queryset=_assignees, empty_label=ALL)
+    grid = django_filters.ModelChoiceFilter(
+        label=_("网格"), field_name="household__building__grid", queryset=_grids, empty_label=ALL
+    )
+    created_from = django_filters.DateFilter(
+        label=_("登记日期起"), method="filter_created_from", widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     class Meta:
         model = ResidentRequest
-        fields = ["state", "category", "urgency", "overdue", "assignee"]
+        fields = ["state", "category", "urgency", "overdue", "assignee", "grid", "created_from"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.form.fields.values():
-            field.widget.attrs["class"] = "form-select"
+            field.widget.attrs["class"] = "form-control" if isinstance(field.widget, forms.DateInput) else "form-select"
+
+    def filter_state(self, queryset, name, value):
+        if value == self.OPEN:
+            return queryset.open()
+        return queryset.filter(state=value)
+
+    def filter_created_from(self, queryset, name, value):
+        # From the local midnight of that day, as the workbench overview counts "registered this month".
+        return queryset.filter(created_at__gte=timezone.make_aware(datetime.datetime.combine(value, datetime.time())))
 
     def filter_overdue(self, queryset, name, value):
         # The list's queryset is annotated with `is_overdue` (ResidentRequestQuerySet.with_overdue).

@@ -22,7 +22,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from core.bulk import adapt, insert_rows, keyset_chunks
-from grids.staffing import grid_workers_of
+from grids.staffing import task_assignees_of
 from households.models import Household, Resident
 
 from . import kinds
@@ -80,10 +80,11 @@ class _VisitFacts:
 
 
 def _households_to_refresh():
-    """(pk, grid id, status, has an open routine task) of every household, for the status and the scheduler."""
+    """(pk, registered at, grid id, status, has an open routine task) of every household, for the status and
+    the scheduler."""
     open_routine = VisitTask.objects.open().filter(household=OuterRef("pk"), kind__in=kinds.routine_keys())
     return Household.objects.annotate(has_open_task=Exists(open_routine)).values_list(
-        "pk", "building__grid_id", "status", "has_open_task"
+        "pk", "created_at", "building__grid_id", "status", "has_open_task"
     )
 
 
@@ -97,13 +98,15 @@ def unvisited_too_long(last_visited_at, interval_days, today):
 
 
 class _Balancer:
-    """Hands out a grid's workers, least open tasks first (ties to the lower user id), counting as it goes.
+    """Hands out the people who get a grid's tasks — its grid workers, else its 网格长, else its community's
+    cadres (`grids.staffing.task_assignees_of`) — least open tasks first (ties to the lower user id), counting
+    as it goes.
 
-    Two queries in all: the grid workers (`grids.staffing`), and their open-task counts.
+    Four queries in all: who gets each grid's tasks (three), and their open-task counts.
     """
 
     def __init__(self):
-        workers = grid_workers_of()
+        workers = task_assignees_of()
         loads = dict(
             VisitTask.objects.open()
             .filter(assignee__in={user_id for users in workers.values() for user_id in users})
@@ -130,11 +133,13 @@ def _insert_open_tasks(rows):
 
     Columns not listed are nullable.
     """
-    columns = ["household_id", "assignee_id", "kind", "note", "earliest_on", "due_on", "state", "created_at"]
+    columns = [
+        "household_id", "assignee_id", "kind", "note", "earliest_on", "due_on", "state", "created_at", "assigned_at"
+    ]  # fmt: skip
     created_at = adapt(timezone.now())
     state = VisitTask.State.OPEN.value
     adapted = [
-        (household_id, assignee_id, kind, "", adapt(earliest_on), adapt(due_on), state, created_at)
+        (household_id, assignee_id, kind, "", adapt(earliest_on), adapt(due_on), state, created_at, created_at)
         for household_id, assignee_id, kind, earliest_on, due_on in rows
     ]
     insert_rows(VisitTask, columns, adapted, on_conflict="ON CONFLICT DO NOTHING")
@@ -166,9 +171,11 @@ def schedule_visits(*, today=None, lookahead_days=LOOKAHEAD_DAYS, chunk_size=CHU
     visit falls due within `lookahead_days`.
 
     Due = last counting visit + the household's policy interval (the tightest of its residents' priority
-    groups, else the default), never before today; never-visited households are due today. The task opens
-    today, has kind "priority group" when a resident is in one (else "routine"), and goes to the grid worker
-    of the household's grid with the fewest open tasks (unassigned when the grid has none). Vacant households
+    groups, else the default), never before today; never-visited households are due today (and late since
+    they were registered: their `VisitStatus.due_on`). The task opens
+    today, has kind "priority group" when a resident is in one (else "routine"), and goes to whoever of the
+    people who get the grid's tasks (its grid workers, else its 网格长, else its community's cadres) has the
+    fewest open tasks (unassigned only when the grid has none of them); `assigned_at` is set with it. Vacant households
     and households with an open routine task get no task, but their `VisitStatus` is refreshed like every
     other's (a priority group added since the last run changes the interval).
 
@@ -189,9 +196,9 @@ def schedule_visits(*, today=None, lookahead_days=LOOKAHEAD_DAYS, chunk_size=CHU
     for rows in keyset_chunks(_households_to_refresh(), chunk_size):
         tasks, statuses = [], []
         chunk_facts = facts.of([row[0] for row in rows])
-        for pk, grid_id, status, has_open_task in rows:
+        for pk, registered_at, grid_id, status, has_open_task in rows:
             interval_days, last_visited_at, in_priority_group = chunk_facts[pk]
-            statuses.append(_status_row(pk, chunk_facts[pk], today))
+            statuses.append(_status_row(pk, chunk_facts[pk], registered_at))
             if status == vacant or has_open_task:
                 continue
             due_on = _due_on(last_visited_at, interval_days, today)
@@ -207,22 +214,25 @@ def schedule_visits(*, today=None, lookahead_days=LOOKAHEAD_DAYS, chunk_size=CHU
     return created
 
 
-def _status_row(pk, facts, today):
+def _status_row(pk, facts, registered_at):
+    """A household's VisitStatus: a household never visited fell due the day it was registered, so its
+    lateness grows from then (it is not "due today" night after night)."""
     interval_days, last_visited_at, _in_group = facts
-    return pk, interval_days, last_visited_at, visit_due_on(last_visited_at, interval_days, never=today)
+    never = timezone.localdate(registered_at)
+    return pk, interval_days, last_visited_at, visit_due_on(last_visited_at, interval_days, never=never)
 
 
-def refresh_visit_statuses(*, today=None, chunk_size=CHUNK_SIZE):
+def refresh_visit_statuses(*, chunk_size=CHUNK_SIZE):
     """Only the `VisitStatus` half of `schedule_visits`, for when visits were loaded in bulk without
     `log_visit` (demo data, an import). Returns how many households it refreshed."""
-    today = today or timezone.localdate()
     now = timezone.now()
     facts = _VisitFacts()
     refreshed = 0
-    for rows in keyset_chunks(Household.objects.values_list("pk"), chunk_size):
-        pks = [pk for (pk,) in rows]
+    for rows in keyset_chunks(Household.objects.values_list("pk", "created_at"), chunk_size):
+        pks = [pk for pk, _registered_at in rows]
         chunk_facts = facts.of(pks)
         with transaction.atomic():
-            _upsert_visit_statuses([_status_row(pk, chunk_facts[pk], today) for pk in pks], now)
+            statuses = [_status_row(pk, chunk_facts[pk], registered_at) for pk, registered_at in rows]
+            _upsert_visit_statuses(statuses, now)
         refreshed += len(pks)
     return refreshed

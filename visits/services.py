@@ -9,11 +9,13 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from grids.staffing import grid_workers_of
+from grids.staffing import task_assignees_of
 
 from . import kinds
 from .models import RequestEvent, ResidentRequest, Visit, VisitStatus, VisitTask, validate_visit_time
@@ -56,6 +58,13 @@ def register_request(
     return request
 
 
+# How a problem found on a visit is passed on: the urgency of the resident request it becomes (none on the spot).
+HANDLING_URGENCY = {
+    Visit.Handling.TAKEN_BACK: ResidentRequest.Urgency.NORMAL,
+    Visit.Handling.REPORTED: ResidentRequest.Urgency.URGENT,
+}
+
+
 def log_visit(
     *,
     household,
@@ -63,6 +72,11 @@ def log_visit(
     outcome,
     visited_at=None,
     purposes=(Visit.Purpose.ROUTINE,),
+    problem="",
+    measures="",
+    feedback="",
+    handling="",
+    problem_category=ResidentRequest.Category.OTHER,
     findings="",
     visitors=(),
     photo=None,
@@ -72,9 +86,14 @@ def log_visit(
 ):
     """Record a home visit with the requests raised in it, and settle the household's visit tasks.
 
+    The record is the worker's 问题 → 处理措施 → 反馈结果 (`problem`, `measures`, `feedback`) and how the
+    problem was handled (`handling`): one taken back to the community or reported at once becomes a resident
+    request of `problem_category` in the same transaction (urgent when reported at once); one solved on the spot
+    does not. `findings` is the older name of `problem` (the printed sheet's back-entry still passes it).
+
     Returns `(visit, created)`. A second call with the same `idempotency_key` (a double tap on a bad
     connection) creates nothing and returns the first visit. Raises ValidationError when the visit may not be
-    dated `visited_at` (`validate_visit_time`).
+    dated `visited_at` (`validate_visit_time`), or when it has a handling but no problem.
 
     A visit that reached the household (met or refused) completes the open tasks whose kind its purposes match
     and whose window has opened (`visits.kinds`), and moves the household's `VisitStatus` on, so coverage counts
@@ -91,6 +110,9 @@ def log_visit(
         return existing, False
     visited_at = visited_at or timezone.now()
     validate_visit_time(household, visited_at)
+    problem = problem or findings
+    if handling and (handling not in Visit.Handling.values or not problem.strip()):
+        raise ValidationError(_("选择了处理方式，请写明问题。"), code="handling_without_problem")
     try:
         with transaction.atomic():
             visit = Visit.objects.create(
@@ -99,11 +121,16 @@ def log_visit(
                 logged_by=by,
                 purposes=list(purposes),
                 outcome=outcome,
-                findings=findings,
+                problem=problem,
+                measures=measures,
+                feedback=feedback,
+                handling=handling,
                 photo=photo,
                 idempotency_key=idempotency_key,
             )
             visit.visitors.set({by, *visitors})
+            if visit.handling in HANDLING_URGENCY:
+                requests = [_problem_request(visit, problem_category), *requests]
             register_raised_requests(visit, requests)
             for section, cleaned_data in sections:
                 section.save(visit, cleaned_data)
@@ -116,6 +143,18 @@ def log_visit(
             raise
         return existing, False
     return visit, True
+
+
+def _problem_request(visit, category):
+    """The resident request a problem taken back or reported becomes: the problem, with the measures taken."""
+    description = visit.problem
+    if visit.measures:
+        description += "\n" + _("处理措施：%(measures)s") % {"measures": visit.measures}
+    return RaisedRequest(
+        category=category or ResidentRequest.Category.OTHER,
+        description=description,
+        urgency=HANDLING_URGENCY[visit.handling],
+    )
 
 
 def register_raised_requests(visit, requests):
@@ -206,8 +245,9 @@ def open_visit_task(*, household, kind, due_on, earliest_on=None, assignee=None,
     """Open a visit task of a registered `kind` for `household`, or return the one already open: at most one
     open task per (household, kind), however often this is called (a unique constraint settles a race).
 
-    Without an `assignee` the task goes to a grid worker of the household's grid (unassigned when it has none).
-    Returns `(task, created)`.
+    Without an `assignee` the task goes to the first of the people who get the grid's tasks (its grid workers,
+    else its 网格长, else its community's cadres: `grids.staffing.task_assignees_of`); unassigned only when the
+    grid has none of them. Returns `(task, created)`.
     """
     if kind not in kinds.registry:
         raise ValueError(f"Unregistered visit task kind: {kind!r}")
@@ -215,7 +255,7 @@ def open_visit_task(*, household, kind, due_on, earliest_on=None, assignee=None,
     if existing:
         return existing, False
     if assignee is None:
-        workers = grid_workers_of([household.building.grid_id]).get(household.building.grid_id)
+        workers = task_assignees_of([household.building.grid_id]).get(household.building.grid_id)
         assignee_id = workers[0] if workers else None
     else:
         assignee_id = assignee.pk

@@ -24,7 +24,7 @@ def visits_and_requests(household, user):
                 kind="visit",
                 title=_("走访：%(outcome)s（%(by)s）")
                 % {"outcome": visit.get_outcome_display(), "by": visit.logged_by},
-                detail=visit.findings[:120],
+                detail=visit.summary[:120],
                 url=reverse("visit_detail", args=[visit.pk]),
                 icon="door-open",
                 key=f"visit:{visit.pk}",

@@ -1,14 +1,14 @@
 from django.urls import path
 
-from . import request_views, views
+from . import request_views, sheet_views, views
 
 urlpatterns = [
     path("new/", views.visit_create, name="visit_create"),
     path("<int:pk>/", views.visit_detail, name="visit_detail"),
     path("<int:pk>/photo/", views.visit_photo, name="visit_photo"),
     path("tasks/", views.visittask_list, name="visittask_list"),
-    path("sheet/", views.visit_sheet, name="visit_sheet"),
-    path("sheet/entry/", views.visit_backfill, name="visit_backfill"),
+    path("sheet/", sheet_views.visit_sheet, name="visit_sheet"),
+    path("sheet/entry/", sheet_views.visit_backfill, name="visit_backfill"),
 ]
 
 # Mounted at /requests/ by the project urls.

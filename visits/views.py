@@ -1,41 +1,35 @@
 """Pages for home visits: log a visit (with the registered form sections), a visit and its photo, the task
-list (visit tasks and other apps' rows), the printed weekly sheet and its back-entry.
+list (visit tasks and other apps' rows).
 
 Each view: access (`access_*`, `visible_to`) → form → service → redirect or render. Resident requests' pages
-are in `visits.request_views`.
+are in `visits.request_views`, the printed weekly sheet and its back-entry in `visits.sheet_views`.
 """
 
-import datetime
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_write, require_write
-from grids.access import access_building
 from grids.models import Building
 from households.access import access_household
-from households.models import Household, head_name_of
 from households.views import household_search
 
-from . import form_sections, task_sources
+from . import day, form_sections, task_sources
 from .access import access_visit
-from .forms import PHOTO_FORMATS, SheetFormSet, VisitForm
-from .models import ResidentRequest, Visit, VisitTask
-from .policy import annotate_last_visit
-from .services import log_sheet_visits, log_visit
+from .forms import PHOTO_FORMATS, VisitForm
+from .models import Visit, VisitTask
+from .services import log_visit
 
 TASK_PAGE_SIZE = 50
-SHEET_DAYS_AHEAD = 7
 
 
 def household_from_query(request):
@@ -72,7 +66,11 @@ def visit_create(request):
             outcome=form.cleaned_data["outcome"],
             visited_at=form.cleaned_data["visited_at"],
             purposes=form.cleaned_data["purposes"],
-            findings=form.cleaned_data["findings"],
+            problem=form.cleaned_data["problem"],
+            measures=form.cleaned_data["measures"],
+            feedback=form.cleaned_data["feedback"],
+            handling=form.cleaned_data["handling"],
+            problem_category=form.cleaned_data["problem_category"],
             visitors=form.cleaned_data.get("visitors", ()),
             photo=form.cleaned_data["photo"],
             sections=[(section, section_form.cleaned_data) for section, section_form in sections],
@@ -136,8 +134,12 @@ def visit_photo(request, pk):
 @require_safe
 @login_required
 def visittask_list(request):
-    """Open visit tasks — the user's own, or for supervisors their grids' with counts per worker — by building,
-    then the user's work from other apps (`visits.task_sources`)."""
+    """Open visit tasks, then the user's work from other apps (`visits.task_sources`).
+
+    A worker sees their day (`visits.day`): today's visits in walking order, each with its lateness in days,
+    and the backlog as a figure, listed under `?view=backlog`. A supervisor sees every task of their grids with
+    per-worker figures (open, late, backlog), most urgent first, and a worker's day under `?worker=<id>`.
+    """
     user = request.user
     today = timezone.localdate()
     supervisor = user.supervises
@@ -148,34 +150,44 @@ def visittask_list(request):
     building_id = request.GET.get("building", "")
     if building_id.isdigit():
         tasks = tasks.filter(household__building_id=int(building_id))
+    # The workbench overview's figures link here: ?grid=…, ?overdue=1, ?backlog=1 (overdue or unassigned).
+    grid_id = request.GET.get("grid", "")
+    if grid_id.isdigit():
+        tasks = tasks.filter(household__building__grid_id=int(grid_id))
+    if request.GET.get("overdue") == "1":
+        tasks = tasks.overdue(today)
+    elif request.GET.get("backlog") == "1":
+        tasks = tasks.filter(VisitTask.objects.overdue_q(today) | Q(assignee__isnull=True))
     by_worker = None
     worker = request.GET.get("worker", "")
+    day_of = None if supervisor else user
     if supervisor:
-        by_worker = (
-            tasks.values("assignee", "assignee__full_name", "assignee__username")
-            .annotate(
-                overdue=Count("pk", filter=VisitTask.objects.overdue_q(today)),
-                due_today=Count("pk", filter=Q(due_on=today)),
-                upcoming=Count("pk", filter=Q(due_on__gt=today)),
-            )
-            .order_by("-overdue", "-due_today", "assignee__full_name")
-        )
+        by_worker = day.per_worker(tasks, today)
         if worker == "none":
             tasks = tasks.filter(assignee__isnull=True)
         elif worker.isdigit():
             tasks = tasks.filter(assignee_id=int(worker))
-    tasks = (
-        tasks.with_overdue(today)
-        .select_related("household__building", "assignee")
-        .annotate(head_name=head_name_of("household_id"))
-        .order_by("due_on", "household__building_id", "household__unit", "household__room")
-    )
-    page = Paginator(tasks, TASK_PAGE_SIZE).get_page(request.GET.get("page"))
+            if any(row["assignee"] == int(worker) for row in by_worker):
+                day_of = int(worker)  # that worker's day, as they see it
+    view = request.GET.get("view", "")
+    the_day = None
+    if day_of is not None:
+        the_day = day.day_for(day_of, tasks, today)
+        listed = day.backlog(tasks, the_day, today) if view == "backlog" else None
+    else:
+        listed = day.rows(tasks, today).by_urgency(today)
+    page = Paginator(listed, TASK_PAGE_SIZE).get_page(request.GET.get("page")) if listed is not None else None
+    query = request.GET.copy()
+    for key in ("page", "view"):
+        query.pop(key, None)
     return render(
         request,
         "visits/visittask_list.html",
         {
+            "day": the_day,
+            "view": "backlog" if the_day and view == "backlog" else "today",
             "page": page,
+            "query": query.urlencode(),
             "today": today,
             "supervisor": supervisor,
             "by_worker": by_worker,
@@ -186,90 +198,3 @@ def visittask_list(request):
             "can_log": can_write(user, "visits.add_visit"),
         },
     )
-
-
-# --- The printed weekly sheet ----------------------------------------------------------------------------
-
-
-def _sheet_households(user, building, today):
-    """Households of the building with an open task due within the coming week, for the printed sheet."""
-    horizon = today + datetime.timedelta(days=SHEET_DAYS_AHEAD)
-    open_tasks = VisitTask.objects.open().filter(due_on__lte=horizon)
-    households = (
-        Household.objects.visible_to(user)
-        .filter(building=building, pk__in=open_tasks.values("household"))
-        .with_head_name()
-        .select_related("building")
-        .prefetch_related(
-            Prefetch("visit_tasks", queryset=open_tasks.order_by("due_on"), to_attr="open_tasks"),
-            Prefetch("requests", queryset=ResidentRequest.objects.open().order_by("due_at"), to_attr="open_requests"),
-        )
-        .order_by("unit", "floor", "room")
-    )
-    return annotate_last_visit(households)
-
-
-@require_safe
-@login_required
-def visit_sheet(request):
-    building = access_building(request.user, request.GET.get("building"))
-    today = timezone.localdate()
-    return render(
-        request,
-        "visits/visit_sheet.html",
-        {
-            "building": building,
-            "households": _sheet_households(request.user, building, today),
-            "today": today,
-            "until": today + datetime.timedelta(days=SHEET_DAYS_AHEAD),
-            "can_log": can_write(request.user, "visits.add_visit"),
-        },
-    )
-
-
-@login_required
-def visit_backfill(request):
-    """Enter several visits from a printed sheet at once: every ticked row is saved, or none."""
-    building = access_building(request.user, request.GET.get("building"))
-    require_write(request.user, "visits.add_visit")
-    households = {h.pk: h for h in _sheet_households(request.user, building, timezone.localdate())}
-    form_kwargs = {"households": households}
-    if request.method == "POST":
-        batch_key = _token(request.POST.get("batch")) or uuid.uuid4()
-        formset = SheetFormSet(request.POST, prefix="sheet", form_kwargs=form_kwargs)
-        if formset.is_valid():
-            visits = log_sheet_visits(entries=_sheet_entries(formset), by=request.user, batch_key=batch_key)
-            messages.success(request, _t("已录入 %(n)s 条走访记录。") % {"n": len(visits)})
-            return redirect(f"{reverse('visittask_list')}?building={building.pk}")
-    else:
-        batch_key = uuid.uuid4()
-        initial = [{"household_id": pk} for pk in households]
-        formset = SheetFormSet(prefix="sheet", initial=initial, form_kwargs=form_kwargs)
-    rows = [(form, households.get(_int(form["household_id"].value()))) for form in formset]
-    return render(
-        request,
-        "visits/visit_backfill.html",
-        {"building": building, "formset": formset, "rows": rows, "batch": batch_key},
-    )
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _sheet_entries(formset):
-    """The ticked rows of a valid sheet as `log_visit` keyword arguments."""
-    return [
-        {
-            "household": data["household"],
-            "outcome": data["outcome"],
-            "visited_at": data["visited_at"],
-            "findings": data["findings"],
-            "purposes": [Visit.Purpose.ROUTINE],
-        }
-        for data in (form.cleaned_data for form in formset)
-        if data.get("visited")
-    ]

@@ -1,5 +1,6 @@
-"""The visits app's sections on the workbench: my overdue and today's tasks, recent visits, my open requests,
-and for cadres and leaders their grids' visits this month. Every figure is an SQL aggregate."""
+"""The visits app's sections on the workbench: for grid workers and mediators my overdue and today's tasks,
+recent visits, my open requests; for cadres and leaders their grids' visits this month (their overview is
+`visits.overview`). Every figure is an SQL aggregate."""
 
 import datetime
 
@@ -19,6 +20,8 @@ MY_OPEN_REQUESTS = 10
 
 def my_work(request):
     user = request.user
+    if user.supervises:
+        return None  # they land on `visits.overview` instead
     today = timezone.localdate()
     counts = (
         VisitTask.objects.visible_to(user)

@@ -47,17 +47,13 @@ def test_grid_worker_logs_visit_for_overdue_task_and_it_disappears_on_a_phone(ph
     overdue_row = phone.locator(f"#task-{overdue.pk}")
     upcoming_row = phone.locator(f"#task-{upcoming.pk}")
     overdue_row.wait_for()
-    # The overdue task comes first, under a red 已超期 heading, in a red row with a 超期 badge.
-    overdue_heading = phone.get_by_role("heading", name="已超期")
-    assert overdue_heading.is_visible()
-    assert "text-danger" in overdue_heading.get_attribute("class")
-    assert "list-group-item-danger" in overdue_row.get_attribute("class")
-    assert overdue_row.get_by_text("超期", exact=True).is_visible()
+    # Today's list is in walking order (3-1-201 before 3-2-501); the overdue task says how late it is.
+    assert overdue_row.get_by_text("逾期 3 天", exact=True).is_visible()
     assert "3-2-501" in overdue_row.inner_text()
     assert upcoming_row.is_visible()
-    assert "超期" not in upcoming_row.inner_text()
+    assert "逾期" not in upcoming_row.inner_text()
     rows = phone.locator("li[id^='task-']")
-    assert rows.first.get_attribute("id") == f"task-{overdue.pk}"
+    assert rows.first.get_attribute("id") == f"task-{upcoming.pk}"
     assert page_width(phone) <= PHONE["width"]
     phone.screenshot(path=os.path.join(ARTIFACTS, "tasks_390.png"), full_page=True)
 
@@ -68,7 +64,7 @@ def test_grid_worker_logs_visit_for_overdue_task_and_it_disappears_on_a_phone(ph
     assert phone.get_by_role("link", name="3-2-501").is_visible()
     phone.get_by_label("已见面").check()
     phone.get_by_label("重点人群关爱").check()
-    phone.get_by_label("了解情况").fill("老人身体尚好，暖气温度正常，提醒注意用电安全。")
+    phone.get_by_label("问题", exact=True).fill("老人身体尚好，暖气温度正常，提醒注意用电安全。")
     assert page_width(phone) <= PHONE["width"]
     phone.screenshot(path=os.path.join(ARTIFACTS, "visit_form_390.png"), full_page=True)
 
@@ -80,7 +76,7 @@ def test_grid_worker_logs_visit_for_overdue_task_and_it_disappears_on_a_phone(ph
     assert visit.household_id == household.pk
     assert visit.outcome == Visit.Outcome.MET
     assert sorted(visit.purposes) == sorted([Visit.Purpose.ROUTINE, Visit.Purpose.PRIORITY_CARE])
-    assert visit.findings == "老人身体尚好，暖气温度正常，提醒注意用电安全。"
+    assert visit.problem == "老人身体尚好，暖气温度正常，提醒注意用电安全。"
     overdue.refresh_from_db()
     assert overdue.state == VisitTask.State.DONE
     assert overdue.visit_id == visit.pk
@@ -89,5 +85,5 @@ def test_grid_worker_logs_visit_for_overdue_task_and_it_disappears_on_a_phone(ph
     open_tasks_from_menu(phone)
     upcoming_row.wait_for()
     assert overdue_row.count() == 0
-    assert phone.get_by_role("heading", name="已超期").count() == 0
+    assert phone.get_by_text("逾期 3 天").count() == 0
     assert "3-2-501" not in phone.locator("main").inner_text()

@@ -31,7 +31,9 @@ def test_demo_visits_requests_and_grid01_tasks_are_made_once(street, grid, build
     assert closed.satisfaction
     assert not ResidentRequest.objects.filter(state="dispatched", assignee=None).exists()
     mine = VisitTask.objects.open().filter(assignee=grid_worker)
-    assert mine.overdue(timezone.localdate()).count() == 3
+    assert mine.filter(due_on__lt=timezone.localdate()).count() == 3
+    # A routine task is late from the day its household's visit fell due, which may be before the task's own.
+    assert mine.overdue(timezone.localdate()).count() >= 3
     assert VisitStatus.objects.count() == 40
     assert VisitStatus.objects.filter(last_visited_at__isnull=False).count() >= 10
     counts = (Visit.objects.count(), ResidentRequest.objects.count(), RequestEvent.objects.count(), mine.count())

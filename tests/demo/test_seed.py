@@ -103,11 +103,11 @@ def test_wei_yongkai_is_found_by_pinyin_initials(demo):
 
 
 def test_search_keys_are_the_ones_reindex_builds(demo):
-    written = set(SearchKey.objects.values_list("household_id", "key"))
+    written = set(SearchKey.objects.values_list("household_id", "resident_id", "key"))
 
     reindex_households(Household.objects.values_list("pk", flat=True))
 
-    assert set(SearchKey.objects.values_list("household_id", "key")) == written
+    assert set(SearchKey.objects.values_list("household_id", "resident_id", "key")) == written
 
 
 def test_grid01_sees_only_the_households_of_their_grid(demo):

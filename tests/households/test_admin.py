@@ -345,3 +345,24 @@ def test_autocomplete_queries_do_not_grow_with_results(client_for, admin_user, g
 
     assert many > few
     assert large == small
+
+
+def test_admin_lists_and_offers_buildings_in_natural_order(client_for, admin_user, grid):
+    for number in ["10", "2", "1"]:
+        BuildingFactory(grid=grid, number=number)
+    client = client_for(admin_user)
+    changelist = client.get(reverse("admin:grids_building_changelist"))
+    assert [b.number for b in changelist.context["cl"].result_list] == ["1", "2", "10"]
+    autocomplete = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "households", "model_name": "household", "field_name": "building", "term": ""},
+    )
+    assert [r["text"] for r in autocomplete.json()["results"]] == ["1号楼", "2号楼", "10号楼"]
+
+
+def test_admin_resident_inline_lists_the_head_first(client_for, admin_user, household):
+    ResidentFactory(household=household, name="魏小宝", relation="grandchild")
+    ResidentFactory(household=household, name="魏丽", relation="spouse")
+    response = client_for(admin_user).get(reverse("admin:households_household_change", args=[household.pk]))
+    inline = next(f for f in response.context["inline_admin_formsets"])
+    assert [form.instance.name for form in inline.formset.forms if form.instance.pk] == ["魏永凯", "魏丽", "魏小宝"]

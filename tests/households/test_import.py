@@ -113,7 +113,7 @@ def test_file_with_one_bad_check_digit_imports_nothing_and_says_why(client_for, 
 
     assert confirm is None
     result = preview.context["result"]
-    assert [row.number for row in result.invalid_rows] == [2]
+    assert [row.number for row in result.invalid_rows] == [3]  # the sheet's row: the header is row 1
     assert result.invalid_rows[0].error_dict["身份证号"] == ["身份证号校验位不正确，请核对后重新输入。"]
     assert "身份证号校验位不正确" in preview.content.decode()
     assert not Household.objects.exists()
@@ -153,7 +153,7 @@ def test_bad_cells_are_reported_in_chinese_on_their_column(building_one, column,
     result = import_rows(text, dry_run=True)
 
     errors = result.invalid_rows[0].error_dict
-    assert result.invalid_rows[0].number == 1
+    assert result.invalid_rows[0].number == 2  # the first data row is the sheet's row 2
     assert message in errors[column][0]
 
 
@@ -229,7 +229,7 @@ def test_duplicate_identity_number_in_one_file_is_refused(building_one):
 
     result = import_rows(text, dry_run=False)
 
-    assert result.invalid_rows[0].error_dict["身份证号"] == ["该身份证号与第 2 行重复。"]
+    assert result.invalid_rows[0].error_dict["身份证号"] == ["该身份证号与第 3 行重复。"]
     assert not Resident.objects.exists()
 
 
@@ -266,3 +266,39 @@ def test_trailing_blank_rows_are_ignored(building_one):
 
     assert not result.has_validation_errors()
     assert Resident.objects.count() == 5
+
+
+def test_error_page_names_the_row_excel_shows_and_leaves_empty_cells_empty(client_for, admin_user, building_one):
+    rows = [
+        HEADERS.split(","),
+        ["金色嘉苑社区", "东区第一网格", "1", "1", "2", "202", None, "常住", None, "王秀英", "女", "1944-03-12",
+         "370811194403120248", None, "户主", None],
+        ["金色嘉苑社区", "东区第一网格", "1", "1", "3", "302", None, "常住", None, "张建国", "男", "1958-07-01",
+         "370811195807010138", None, "户主", None],
+        ["金色嘉苑社区", "东区第一网格", "1", "1", "3", "302", None, "常住", None, "李桂兰", "女", "1960-11-23",
+         "370811195807010138", None, "配偶", None],
+    ]  # fmt: skip
+
+    preview, confirm = admin_import(client_for(admin_user), "resident", xlsx_upload(rows), 0)
+
+    assert confirm is None
+    result = preview.context["result"]
+    assert [row.number for row in result.invalid_rows] == [4]
+    assert result.invalid_rows[0].error_dict["身份证号"] == ["该身份证号与第 3 行重复。"]
+    html = preview.content.decode()
+    assert "以下行有错误，文件未导入" in html
+    assert "<td>4</td>" in html
+    assert "某些行验数据证失败" not in html
+    assert "<td>None</td>" not in html
+
+
+def test_rows_after_a_blank_row_keep_the_sheet_numbers(building_one):
+    rows = EXAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    text = "\n".join(
+        [rows[0], rows[1], ",,,,,,,,,,,,,,,", rows[2], rows[3].replace("370811196011230228", "370811195807010138")]
+    )
+
+    result = import_rows(text, dry_run=True)
+
+    assert [row.number for row in result.invalid_rows] == [5]
+    assert result.invalid_rows[0].error_dict["身份证号"] == ["该身份证号与第 4 行重复。"]

@@ -53,7 +53,10 @@ def test_escalation_sends_one_message_per_person_across_sources(registered, buil
     grid.leader = cadre
     grid.save()
     VisitTaskFactory(
-        household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY - datetime.timedelta(days=1)
+        household=HouseholdFactory(building=building),
+        assignee=grid_worker,
+        due_on=TODAY - datetime.timedelta(days=1),
+        assigned_at=NOW - datetime.timedelta(days=30),
     )
     calls = []
 
@@ -78,7 +81,10 @@ def test_escalation_never_goes_to_the_person_who_is_late(registered, building, g
     grid.leader = grid_worker  # the 网格长 is the one who is late: it climbs to the community
     grid.save()
     VisitTaskFactory(
-        household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY - datetime.timedelta(days=2)
+        household=HouseholdFactory(building=building),
+        assignee=grid_worker,
+        due_on=TODAY - datetime.timedelta(days=2),
+        assigned_at=NOW - datetime.timedelta(days=30),
     )
     registered(
         reminders.escalation_sources,
@@ -102,6 +108,7 @@ def test_escalation_query_count_does_not_grow_with_rows(building, grid, grid_wor
                 household=HouseholdFactory(building=building),
                 assignee=grid_worker,
                 due_on=TODAY - datetime.timedelta(days=1),
+                assigned_at=now - datetime.timedelta(days=30),
             )
             ResidentRequestFactory(
                 household=HouseholdFactory(building=building), due_at=now - datetime.timedelta(days=1)

@@ -121,7 +121,7 @@ def test_ordinary_household_gets_its_task_a_week_before_the_default_interval_end
     not_yet = HouseholdFactory(building=building)
     soon = HouseholdFactory(building=building)
     visited(not_yet, 170, grid_worker)
-    visited(soon, 175, grid_worker)
+    visited(soon, 177, grid_worker)
 
     assert scheduling.schedule_visits() == 1
 
@@ -185,7 +185,7 @@ def test_scheduler_facts_agree_with_the_single_household_policy(building, grid_w
     for household in annotated:
         interval, last_visited_at, _in_group = facts[household.pk]
         assert (interval, last_visited_at) == (policy_for(household).interval_days, household.last_visited_at)
-    assert [facts[h.pk][0] for h in households] == [30, 180, 180]
+    assert [facts[h.pk][0] for h in households] == [30, 182, 182]
     assert facts[lonely.pk][2] and not facts[ordinary.pk][2]
 
 
@@ -246,8 +246,11 @@ def test_escalate_overdue_flags_each_item_once(building, grid, grid_worker, cadr
         household=HouseholdFactory(building=building, unit=3, room="302"),
         assignee=grid_worker,
         due_on=TODAY - datetime.timedelta(days=1),
+        assigned_at=days_ago(30),
     )
-    VisitTaskFactory(household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY)
+    VisitTaskFactory(
+        household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY, assigned_at=days_ago(30)
+    )
     request = ResidentRequestFactory(household=HouseholdFactory(building=building), due_at=days_ago(1))
 
     first = reminders.escalate_overdue()
@@ -265,7 +268,10 @@ def test_escalate_overdue_flags_each_item_once(building, grid, grid_worker, cadr
 
 def test_escalation_without_grid_leader_goes_to_the_community_cadres(building, grid_worker, cadre):
     VisitTaskFactory(
-        household=HouseholdFactory(building=building), assignee=grid_worker, due_on=TODAY - datetime.timedelta(days=1)
+        household=HouseholdFactory(building=building),
+        assignee=grid_worker,
+        due_on=TODAY - datetime.timedelta(days=1),
+        assigned_at=days_ago(30),
     )
     reminders.escalate_overdue()
     assert list(Notification.objects.values_list("user", flat=True)) == [cadre.pk]

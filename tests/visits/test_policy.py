@@ -1,4 +1,5 @@
 import datetime
+import importlib
 
 import pytest
 from django.utils import timezone
@@ -25,15 +26,41 @@ def interval_of(household):
 
 def test_default_policies_come_from_the_migration():
     intervals = dict(VisitPolicy.objects.values_list("priority_group__code", "interval_days"))
-    assert intervals[None] == 180
+    assert intervals[None] == 182
     assert intervals["living_alone"] == 30
     assert intervals["dibao"] == 30
     assert intervals["disabled"] == 60
     assert intervals["veteran"] == 90
 
 
+def test_default_policies_follow_practice_twice_a_year_and_monthly_for_the_priority_groups():
+    """REFERENCE.md: ordinary households twice a year; hardship, solitary and empty-nest elderly, migrants and
+    community-correction subjects monthly."""
+    intervals = dict(VisitPolicy.objects.values_list("priority_group__name", "interval_days"))
+    assert intervals[None] == 182
+    monthly = ["低保户", "特困人员", "独居老人", "空巢老人", "流动人口", "社区矫正对象"]
+    assert {name: intervals[name] for name in monthly} == dict.fromkeys(monthly, 30)
+
+
+def test_policy_migration_keeps_what_an_admin_changed_and_is_safe_to_repeat():
+    from django.apps import apps
+
+    migration = importlib.import_module("visits.migrations.0008_practice_visit_policies")
+    VisitPolicy.objects.filter(priority_group__isnull=True).update(interval_days=180)  # 0002's figure
+    VisitPolicy.objects.filter(priority_group__code="empty_nest").update(interval_days=45)  # an admin's choice
+    VisitPolicy.objects.filter(priority_group__code="migrant").delete()
+
+    migration.forwards(apps, None)
+    migration.forwards(apps, None)
+
+    intervals = dict(VisitPolicy.objects.values_list("priority_group__code", "interval_days"))
+    assert (intervals[None], intervals["empty_nest"], intervals["migrant"]) == (182, 45, 30)
+    assert PriorityGroup.objects.filter(name="流动人口").count() == 1
+    assert VisitPolicy.objects.filter(priority_group__code="migrant").count() == 1
+
+
 def test_household_without_priority_group_gets_the_default_interval(household):
-    assert interval_of(household) == 180
+    assert interval_of(household) == 182
 
 
 def test_tightest_priority_group_of_any_resident_wins(household):
@@ -48,7 +75,7 @@ def test_tightest_priority_group_of_any_resident_wins(household):
 def test_default_is_used_when_the_group_has_no_policy(household):
     VisitPolicy.objects.filter(priority_group__code="veteran").delete()
     tag(household.residents.get(), "veteran")
-    assert interval_of(household) == 180
+    assert interval_of(household) == 182
 
 
 def test_bulk_intervals_take_three_queries_for_many_households(building, django_assert_num_queries):

@@ -27,17 +27,18 @@ def make_task(building, assignee, due_in_days, **kwargs):
     )
 
 
-def test_my_tasks_show_overdue_first_in_red_then_today_then_upcoming(client_for, grid_worker, building):
+def test_my_tasks_show_each_late_task_with_its_days_late(client_for, grid_worker, building):
     upcoming = make_task(building, grid_worker, 5)
     today = make_task(building, grid_worker, 0)
     overdue = make_task(building, grid_worker, -3)
     response = client_for(grid_worker).get(reverse("visittask_list"))
     text = response.text
-    positions = [text.index(f'id="task-{t.pk}"') for t in (overdue, today, upcoming)]
-    assert positions == sorted(positions)
-    assert "已超期" in text
-    row = text[text.index(f'id="task-{overdue.pk}"') - 120 : text.index(f'id="task-{overdue.pk}"')]
-    assert "list-group-item-danger" in row
+    for task in (overdue, today, upcoming):
+        assert f'id="task-{task.pk}"' in text
+    start = text.index(f'id="task-{overdue.pk}"')
+    row = text[start - 120 : text.index("</li>", start)]
+    assert "text-bg-danger" in row and "逾期 3 天" in row
+    assert "今天到期" in text
     assert f"{reverse('visit_create')}?household={overdue.household_id}" in text
 
 
@@ -66,10 +67,10 @@ def test_cadre_sees_tasks_grouped_by_worker(
     make_task(other_building, other_grid_worker, 3)
     response = client_for(cadre).get(reverse("visittask_list"))
     rows = {row["assignee"]: row for row in response.context["by_worker"]}
-    assert rows[grid_worker.pk]["overdue"] == 2
-    assert rows[other_grid_worker.pk]["upcoming"] == 1
+    assert (rows[grid_worker.pk]["open_count"], rows[grid_worker.pk]["late_count"]) == (2, 2)
+    assert (rows[other_grid_worker.pk]["open_count"], rows[other_grid_worker.pk]["late_count"]) == (1, 0)
     filtered = client_for(cadre).get(reverse("visittask_list"), {"worker": other_grid_worker.pk})
-    assert len(filtered.context["page"].object_list) == 1
+    assert len(filtered.context["day"].tasks) == 1
 
 
 def test_leader_reads_tasks_without_log_buttons(client_for, leader, grid_worker, building):

@@ -38,6 +38,7 @@ def frozen_time():
 
 # The households these tests visit were registered before the visits they log (`validate_visit_time`).
 REGISTERED_AT = NOW - datetime.timedelta(days=365)
+REGISTERED_ON = TODAY - datetime.timedelta(days=365)
 
 
 @pytest.fixture
@@ -66,9 +67,9 @@ def test_meeting_the_household_sets_due_on_to_visit_date_plus_interval(household
     log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=visited_at)
 
     status = status_of(household)
-    assert status.interval_days == 180
+    assert status.interval_days == 182
     assert status.last_visited_at == visited_at
-    assert status.due_on == TODAY - datetime.timedelta(days=10) + datetime.timedelta(days=180)
+    assert status.due_on == TODAY - datetime.timedelta(days=10) + datetime.timedelta(days=182)
 
 
 def test_logged_visit_uses_the_tightest_priority_group_interval(household, grid_worker):
@@ -107,7 +108,7 @@ def test_back_entered_older_visit_does_not_move_the_last_visit_back(household, g
 
     status = status_of(household)
     assert status.last_visited_at == days_ago(2)
-    assert status.due_on == TODAY - datetime.timedelta(days=2) + datetime.timedelta(days=180)
+    assert status.due_on == TODAY - datetime.timedelta(days=2) + datetime.timedelta(days=182)
 
 
 def test_schedule_visits_twice_keeps_one_status_per_household(building, grid_worker):
@@ -121,13 +122,14 @@ def test_schedule_visits_twice_keeps_one_status_per_household(building, grid_wor
     assert VisitStatus.objects.count() == 3
     assert set(VisitStatus.objects.values_list("household", flat=True)) == {ordinary.pk, vacant.pk, busy.pk}
     never = status_of(ordinary)
-    assert (never.last_visited_at, never.due_on, never.interval_days) == (None, TODAY, 180)
+    # Never visited: due since the day it was registered, so its lateness grows night after night.
+    assert (never.last_visited_at, never.due_on, never.interval_days) == (None, REGISTERED_ON, 182)
 
 
 def test_nightly_run_picks_up_a_priority_group_added_since(household, grid_worker):
     log_visit(household=household, by=grid_worker, outcome=Visit.Outcome.MET, visited_at=days_ago(20))
     scheduling.schedule_visits()
-    assert status_of(household).interval_days == 180
+    assert status_of(household).interval_days == 182
 
     tag(household, "living_alone")
     scheduling.schedule_visits()
@@ -173,8 +175,8 @@ def test_refresh_visit_statuses_picks_up_visits_loaded_in_bulk(building, grid_wo
 
     assert scheduling.refresh_visit_statuses(chunk_size=1) == 2
 
-    assert status_of(visited).due_on == TODAY - datetime.timedelta(days=3) + datetime.timedelta(days=180)
-    assert (status_of(never).last_visited_at, status_of(never).due_on) == (None, TODAY)
+    assert status_of(visited).due_on == TODAY - datetime.timedelta(days=3) + datetime.timedelta(days=182)
+    assert (status_of(never).last_visited_at, status_of(never).due_on) == (None, REGISTERED_ON)
     assert not VisitTask.objects.exists()
 
 
@@ -232,8 +234,8 @@ def test_household_stays_within_policy_up_to_its_due_date(household, grid_worker
         with time_machine.travel(datetime.datetime.combine(on, datetime.time(12), tzinfo=datetime.UTC), tick=False):
             return annotate_coverage(Grid.objects.filter(pk=grid.pk)).get().visited_count
 
-    assert visited_count(TODAY + datetime.timedelta(days=180)) == 1
-    assert visited_count(TODAY + datetime.timedelta(days=181)) == 0
+    assert visited_count(TODAY + datetime.timedelta(days=182)) == 1
+    assert visited_count(TODAY + datetime.timedelta(days=183)) == 0
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ def visit_data(**overrides):
         "visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
         "outcome": "met",
         "purposes": ["routine"],
-        "findings": "老人身体硬朗",
+        "problem": "老人身体硬朗",
         "req-TOTAL_FORMS": "2",
         "req-INITIAL_FORMS": "0",
         "req-MIN_NUM_FORMS": "0",
@@ -46,7 +46,7 @@ def test_grid_worker_sees_the_visit_form_with_a_token(client_for, grid_worker, h
     response = client_for(grid_worker).get(new_url(household))
     assert response.status_code == 200
     assert 'name="token"' in response.text
-    assert "居民提出的诉求" in response.text
+    assert "居民提出的其他诉求" in response.text
 
 
 def test_logging_a_visit_saves_it_with_requests_and_completes_the_task(client_for, grid_worker, household):
@@ -173,7 +173,7 @@ def test_household_picker_searches_only_my_households(client_for, grid_worker, h
 
 
 def test_household_page_shows_the_visit_in_its_timeline_and_a_log_button(client_for, grid_worker, household):
-    VisitFactory(household=household, logged_by=grid_worker, findings="独居老人一切安好")
+    VisitFactory(household=household, logged_by=grid_worker, problem="独居老人一切安好")
     ResidentRequestFactory(household=household, description="下水道堵塞")
     response = client_for(grid_worker).get(reverse("household_detail", args=[household.pk]))
     assert "独居老人一切安好" in response.text

@@ -1,0 +1,29 @@
+"""An empty household timeline names only the kinds of record the installed apps keep."""
+
+import pytest
+from django.urls import reverse
+
+from households import timeline
+
+pytestmark = pytest.mark.django_db
+
+
+def test_empty_timeline_names_visits_and_requests_only(client_for, grid_worker, household):
+    html = client_for(grid_worker).get(reverse("household_detail", args=[household.pk])).content.decode()
+
+    assert "暂无走访、诉求记录。" in html
+    assert "测温" not in html
+    assert "调解" not in html
+
+
+def test_a_later_app_adds_its_records_to_the_empty_sentence(client_for, grid_worker, household):
+    def inspections(household, user):
+        return []
+
+    timeline.register(inspections, nouns=("测温",))
+    try:
+        html = client_for(grid_worker).get(reverse("household_detail", args=[household.pk])).content.decode()
+    finally:
+        timeline.registry.unregister(inspections)
+
+    assert "暂无走访、诉求、测温记录。" in html

@@ -1,0 +1,301 @@
+"""The supervisor's landing page ("is the grid working?"): a workbench section for cadres, street leaders and
+admins, in place of the grid worker's own "我的走访" card.
+
+Rows are communities when the user's grids span more than one community (a street leader), else grids (a
+cadre). Every figure is counted in SQL over the user's grids, and every figure links to the rows behind it.
+The section costs the same number of queries whatever the number of communities, grids or households:
+
+- per row: the coverage figures of `grids.coverage.annotate_coverage` (households, households visited within
+  their policy interval, and the other registered measures) — one query;
+- the visit trend: for each of the last `TREND_MONTHS` calendar months (the current one so far), the share of
+  households with a counting visit (`visits.policy.COUNTING_OUTCOMES`: met or refused) in that month:
+  households of the row with such a visit in the month ÷ households of the row today — one grouped query;
+- overdue tasks (`VisitTask.objects.overdue`) and overdue requests (`ResidentRequest.objects.overdue`) per
+  grid, worst grids first — two grouped queries;
+- the backlog: open tasks that are overdue or have no assignee — one query;
+- requests by category: not yet closed, and registered since the first of this month — one query;
+- unstaffed grids: grids with no grid worker (`grids.staffing.grid_worker_assignments`) — one query;
+- the user's own open tasks, if any — one query.
+"""
+
+import datetime
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.workbench import WorkbenchSection
+from core.numbers import percent_value
+from grids.coverage import annotate_coverage, measures_for, shortfalls
+from grids.models import Community, Grid
+from grids.staffing import grid_worker_assignments
+
+from .models import ResidentRequest, Visit, VisitTask
+from .policy import COUNTING_OUTCOMES
+
+TREND_MONTHS = 6
+WORST_GRIDS = 5
+CHART_SCRIPTS = ("vendor/chartjs-4.6.1/chart.umd.min.js", "js/overview.js")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The grids a user oversees: every grid (`grid_ids` None) or these ids, and the level of the rows."""
+
+    grid_ids: list | None
+    by_community: bool
+
+    def narrow(self, queryset, grid_lookup):
+        if self.grid_ids is None:
+            return queryset
+        return queryset.filter(**{f"{grid_lookup}__in": self.grid_ids})
+
+
+def scope_for(user):
+    """The user's grids as literal ids (one query; none for users who see everything)."""
+    if user.sees_everything:
+        return Scope(grid_ids=None, by_community=True)
+    rows = list(Grid.objects.visible_to(user).values_list("pk", "community_id"))
+    return Scope(grid_ids=[pk for pk, _c in rows], by_community=len({c for _p, c in rows}) > 1)
+
+
+def month_starts(today, months=TREND_MONTHS):
+    """The first day of each of the last `months` calendar months, oldest first, this month last."""
+    firsts = []
+    year, month = today.year, today.month
+    for _i in range(months):
+        firsts.append(datetime.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return firsts[::-1]
+
+
+def _aware(day):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _url(name, **params):
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{reverse(name)}?{query}" if query else reverse(name)
+
+
+def coverage_rows(scope):
+    """Communities or grids in scope, with every coverage count and share annotated."""
+    grids = None if scope.grid_ids is None else Grid.objects.filter(pk__in=scope.grid_ids)
+    if scope.by_community:
+        nodes = Community.objects.all()
+        if grids is not None:
+            nodes = nodes.filter(pk__in=grids.values("community"))
+        nodes = nodes.order_by("name")
+    else:
+        nodes = grids.select_related("community").order_by("community__name", "name")
+    return list(annotate_coverage(nodes, grids=grids))
+
+
+def visited_by_month(scope, firsts):
+    """{(node id, month first day): households with a counting visit in that month}, in one grouped query."""
+    node = "household__building__grid__community" if scope.by_community else "household__building__grid"
+    visits = scope.narrow(
+        Visit.objects.filter(outcome__in=COUNTING_OUTCOMES, visited_at__gte=_aware(firsts[0])),
+        "household__building__grid",
+    )
+    rows = (
+        visits.annotate(month=TruncMonth("visited_at"))
+        .order_by()
+        .values(node, "month")
+        .annotate(households=Count("household", distinct=True))
+    )
+    counts = {}
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, datetime.datetime):
+            month = timezone.localtime(month) if timezone.is_aware(month) else month
+            month = month.date()
+        counts[(row[node], month.replace(day=1))] = row["households"]
+    return counts
+
+
+def _share(numerator, denominator):
+    return numerator / denominator if denominator else None
+
+
+def trend(rows, visited, firsts):
+    """Chart data: the month labels, one line per row and one for the whole scope (percent of households)."""
+    total_households = sum(row.household_count for row in rows)
+    datasets = [
+        {
+            "label": _("合计"),
+            "total": True,
+            "data": [
+                percent_value(_share(sum(visited.get((row.pk, m), 0) for row in rows), total_households))
+                for m in firsts
+            ],
+        }
+    ]
+    for row in rows:
+        datasets.append(
+            {
+                "label": str(row),
+                "total": False,
+                "data": [percent_value(_share(visited.get((row.pk, m), 0), row.household_count)) for m in firsts],
+            }
+        )
+    return {"labels": [_("%(m)s月") % {"m": m.month} for m in firsts], "datasets": datasets}
+
+
+def overdue_by_grid(scope, today, now):
+    """Grids with overdue tasks or requests, worst first, and the totals — two grouped queries."""
+    grid = "household__building__grid"
+    fields = (grid, f"{grid}__name", f"{grid}__community__name")
+    grids = {}
+    for key, queryset in (
+        ("tasks", VisitTask.objects.overdue(today)),
+        ("requests", ResidentRequest.objects.overdue(now)),
+    ):
+        for row in scope.narrow(queryset, grid).order_by().values(*fields).annotate(n=Count("pk")):
+            entry = grids.setdefault(
+                row[grid],
+                {"pk": row[grid], "name": row[fields[1]], "community": row[fields[2]], "tasks": 0, "requests": 0},
+            )
+            entry[key] = row["n"]
+    ranked = sorted(grids.values(), key=lambda g: (-(g["tasks"] + g["requests"]), g["community"], g["name"]))
+    for entry in ranked:
+        entry["tasks_url"] = _url("visittask_list", grid=entry["pk"], overdue=1)
+        entry["requests_url"] = _url("request_list", grid=entry["pk"], overdue="yes")
+    return {
+        "worst": ranked[:WORST_GRIDS],
+        "grid_count": len(ranked),
+        "tasks": sum(g["tasks"] for g in ranked),
+        "requests": sum(g["requests"] for g in ranked),
+        "tasks_url": _url("visittask_list", overdue=1),
+        "requests_url": _url("request_list", overdue="yes"),
+    }
+
+
+def backlog(scope, today):
+    """Open tasks that are in no one's day yet: overdue, or with no assignee (one query)."""
+    overdue = VisitTask.objects.overdue_q(today)
+    unassigned = Q(assignee__isnull=True)
+    counts = scope.narrow(VisitTask.objects.open(), "household__building__grid").aggregate(
+        total=Count("pk", filter=overdue | unassigned),
+        unassigned=Count("pk", filter=unassigned),
+    )
+    return {
+        **counts,
+        "url": _url("visittask_list", backlog=1),
+        "unassigned_url": _url("visittask_list", worker="none"),
+    }
+
+
+def requests_by_category(scope, month_start):
+    """Per category: requests not yet closed, and registered since `month_start` (one grouped query)."""
+    since = _aware(month_start)
+    is_open = ~Q(state=ResidentRequest.State.CLOSED)
+    this_month = Q(created_at__gte=since)
+    counts = {
+        row["category"]: row
+        for row in scope.narrow(ResidentRequest.objects.filter(is_open | this_month), "household__building__grid")
+        .order_by()
+        .values("category")
+        .annotate(open=Count("pk", filter=is_open), this_month=Count("pk", filter=this_month))
+    }
+    rows = []
+    for value, label in ResidentRequest.Category.choices:
+        row = counts.get(value, {})
+        rows.append(
+            {
+                "label": label,
+                "open": row.get("open", 0),
+                "this_month": row.get("this_month", 0),
+                "open_url": _url("request_list", category=value, state="open"),
+                "this_month_url": _url("request_list", category=value, created_from=month_start.isoformat()),
+            }
+        )
+    return {
+        "rows": rows,
+        "open": sum(r["open"] for r in rows),
+        "this_month": sum(r["this_month"] for r in rows),
+        "open_url": _url("request_list", state="open"),
+        "chart": {
+            "labels": [str(r["label"]) for r in rows],
+            "datasets": [
+                {"label": _("未办结"), "data": [r["open"] for r in rows]},
+                {"label": _("本月登记"), "data": [r["this_month"] for r in rows]},
+            ],
+        },
+    }
+
+
+def unstaffed_grids(scope):
+    """Grids with no grid worker, by community and name (one query)."""
+    grids = scope.narrow(Grid.objects.all(), "pk").exclude(pk__in=grid_worker_assignments().values("grid"))
+    return [
+        {"grid": grid, "url": _url("coverage", grid=grid.pk) + "#grid-detail"}
+        for grid in grids.select_related("community").order_by("community__name", "name")
+    ]
+
+
+def my_tasks(user, today):
+    """The supervisor's own open tasks (a grid without a worker sends its tasks up to its cadres) — one query."""
+    counts = (
+        VisitTask.objects.open()
+        .filter(assignee=user)
+        .aggregate(total=Count("pk"), overdue=Count("pk", filter=VisitTask.objects.overdue_q(today)))
+    )
+    return {**counts, "url": _url("visittask_list", worker=user.pk)}
+
+
+def _row_url(node, by_community):
+    if by_community:
+        return reverse("coverage") + f"#community-{node.pk}"
+    return _url("coverage", grid=node.pk) + "#grid-detail"
+
+
+def overview_context(user, *, today=None, now=None):
+    """Everything the overview shows, for a user who supervises, in a bounded number of queries."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    scope = scope_for(user)
+    firsts = month_starts(today)
+    rows = coverage_rows(scope)
+    visited = visited_by_month(scope, firsts)
+    level = "community" if scope.by_community else "grid"
+    this_month = firsts[-1]
+    households = sum(row.household_count for row in rows)
+    visited_total = sum(row.visited_count for row in rows)
+    return {
+        "by_community": scope.by_community,
+        "rows": [
+            {
+                "node": row,
+                "url": _row_url(row, scope.by_community),
+                "shortfalls": shortfalls(row),
+                "month_visited": visited.get((row.pk, this_month), 0),
+                "month_share": _share(visited.get((row.pk, this_month), 0), row.household_count),
+            }
+            for row in rows
+        ],
+        "measures": measures_for(level),
+        "households": households,
+        "visited": visited_total,
+        "visited_share": _share(visited_total, households),
+        "trend": trend(rows, visited, firsts),
+        "overdue": overdue_by_grid(scope, today, now),
+        "backlog": backlog(scope, today),
+        "requests": requests_by_category(scope, this_month),
+        "unstaffed": unstaffed_grids(scope),
+        "mine": my_tasks(user, today),
+        "month_start": this_month,
+        "coverage_url": reverse("coverage"),
+        "scripts": CHART_SCRIPTS,
+    }
+
+
+def overview(request):
+    """Workbench provider: the overview for users who supervise, nothing for everyone else."""
+    if not request.user.supervises:
+        return None
+    return WorkbenchSection(template="visits/_overview.html", order=5, context=overview_context(request.user))
