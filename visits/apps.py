@@ -47,7 +47,6 @@ class VisitsConfig(AppConfig):
         )
         workbench.register(overview.overview)
         workbench.register(sections.my_work)
-        workbench.register(sections.grid_visits)
         reminders.digest_sources.register(reminders.VISIT_TASK_DIGEST)
         reminders.escalation_sources.register(reminders.VISIT_TASKS)
         reminders.escalation_sources.register(reminders.RESIDENT_REQUESTS)

@@ -225,6 +225,11 @@ def _record_visit_status(visit):
     )
 
 
+def sheet_visit_key(batch_key, household_id):
+    """The idempotency key of one household's visit entered from a printed sheet in the batch `batch_key`."""
+    return uuid.uuid5(batch_key, str(household_id))
+
+
 def log_sheet_visits(*, entries, by, batch_key):
     """Record several visits from a printed sheet at once: all of them, or none if any fails.
 
@@ -235,7 +240,7 @@ def log_sheet_visits(*, entries, by, batch_key):
     visits = []
     with transaction.atomic():
         for entry in entries:
-            key = uuid.uuid5(batch_key, str(entry["household"].pk))
+            key = sheet_visit_key(batch_key, entry["household"].pk)
             visit, _created = log_visit(by=by, idempotency_key=key, **entry)
             visits.append(visit)
     return visits

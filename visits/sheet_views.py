@@ -24,7 +24,7 @@ from households.models import Household
 from .forms import SheetFormSet
 from .models import ResidentRequest, Visit, VisitTask
 from .policy import annotate_last_visit
-from .services import log_sheet_visits
+from .services import log_sheet_visits, sheet_visit_key
 
 SHEET_DAYS_AHEAD = 7
 
@@ -137,7 +137,7 @@ def _already_saved(user, building, batch_key, data):
     """Whether every ticked row of this submission was saved by an earlier submission of the same batch (a
     double tap that arrives after the first has finished, when its households have left the sheet).
 
-    `log_sheet_visits` keys each visit `uuid5(batch key, household id)`.
+    `log_sheet_visits` keys each visit with `sheet_visit_key(batch key, household id)`.
     """
     total = _int(data.get("sheet-TOTAL_FORMS")) or 0
     ticked = {
@@ -147,7 +147,7 @@ def _already_saved(user, building, batch_key, data):
     }
     if not ticked or None in ticked:
         return False
-    keys = [uuid.uuid5(batch_key, str(pk)) for pk in ticked]
+    keys = [sheet_visit_key(batch_key, pk) for pk in ticked]
     saved = Visit.objects.filter(
         idempotency_key__in=keys, household__building=building, household__in=Household.objects.visible_to(user)
     )

@@ -1,15 +1,12 @@
-"""The visits app's sections on the workbench: for grid workers and mediators my overdue and today's tasks,
-recent visits, my open requests; for cadres and leaders their grids' visits this month (their overview is
-`visits.overview`). Every figure is an SQL aggregate."""
-
-import datetime
+"""The visits app's section on the workbench for grid workers and mediators: my overdue and today's tasks,
+recent visits, my open requests. Cadres and leaders land on `visits.overview` instead. Every figure is an SQL
+aggregate."""
 
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.access import can_write
 from accounts.workbench import WorkbenchSection
-from grids.models import Grid
 from households.models import Household
 
 from .models import ResidentRequest, Visit, VisitTask
@@ -50,32 +47,4 @@ def my_work(request):
             .order_by("due_at")[:MY_OPEN_REQUESTS],
             "can_log": can_write(user, "visits.add_visit"),
         },
-    )
-
-
-def grid_visits(request):
-    user = request.user
-    if not user.supervises:
-        return None
-    today = timezone.localdate()
-    month_start = timezone.make_aware(datetime.datetime.combine(today.replace(day=1), datetime.time()))
-    return WorkbenchSection(
-        template="visits/_workbench_grids.html",
-        order=20,
-        context={"grids": grid_visits_since(user, month_start), "month_start": month_start},
-    )
-
-
-def grid_visits_since(user, since):
-    """Per visible grid: households, visits since `since`, households visited since `since` — in one query."""
-    in_period = Q(buildings__households__visits__visited_at__gte=since)
-    return (
-        Grid.objects.visible_to(user)
-        .select_related("community")
-        .annotate(
-            household_count=Count("buildings__households", distinct=True),
-            visit_count=Count("buildings__households__visits", filter=in_period, distinct=True),
-            visited_count=Count("buildings__households", filter=in_period, distinct=True),
-        )
-        .order_by("community__name", "name")
     )

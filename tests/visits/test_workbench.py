@@ -29,21 +29,6 @@ def test_workbench_lists_recent_visits_and_my_open_requests(client_for, grid_wor
     assert reverse("request_detail", args=[request.pk]) in text
 
 
-def test_cadre_sees_each_grids_visits_this_month(client_for, cadre, grid_worker, household, other_household):
-    VisitFactory(household=household, logged_by=grid_worker)
-    VisitFactory(household=household, logged_by=grid_worker)
-    VisitFactory(household=other_household, visited_at=timezone.now() - datetime.timedelta(days=70))
-    response = client_for(cadre).get(reverse("workbench"))
-    section = next(s for s in response.context["sections"] if "grids" in s.context)
-    figures = {g.name: (g.household_count, g.visit_count, g.visited_count) for g in section.context["grids"]}
-    assert figures == {"东区第一网格": (1, 2, 1), "西区第一网格": (1, 0, 0)}
-
-
-def test_grid_worker_does_not_get_the_grid_table(client_for, grid_worker):
-    response = client_for(grid_worker).get(reverse("workbench"))
-    assert not any("grids" in s.context for s in response.context["sections"])
-
-
 def test_workbench_queries_do_not_grow_with_visits_and_requests(client_for, cadre, grid_worker, household):
     client = client_for(grid_worker)
 
