@@ -25,6 +25,19 @@ GRID_WORKER = "grid_worker"
 CADRE = "cadre"
 
 
+def cadres_of(community_ids):
+    """{community id: [user ids]} of the active cadres assigned to each community, in user-id order: one query."""
+    cadres = defaultdict(list)
+    rows = (
+        StaffAssignment.objects.filter(community_id__in=community_ids, user__role=CADRE, user__is_active=True)
+        .order_by("user_id")
+        .values_list("community_id", "user_id")
+    )
+    for community_id, user_id in rows:
+        cadres[community_id].append(user_id)
+    return cadres
+
+
 def grid_worker_assignments():
     """The StaffAssignment rows that make someone a grid worker of a grid (active 网格员 on a grid)."""
     return StaffAssignment.objects.filter(grid__isnull=False, user__is_active=True, user__role=GRID_WORKER)
@@ -51,15 +64,7 @@ def task_assignees_of(grid_ids=None):
     unstaffed = list(grids.values_list("pk", "leader_id", "leader__is_active", "community_id").order_by("pk"))
     if not unstaffed:
         return workers
-    cadres = defaultdict(list)
-    for community_id, user_id in (
-        StaffAssignment.objects.filter(
-            community_id__in={row[3] for row in unstaffed}, user__role=CADRE, user__is_active=True
-        )
-        .order_by("user_id")
-        .values_list("community_id", "user_id")
-    ):
-        cadres[community_id].append(user_id)
+    cadres = cadres_of({row[3] for row in unstaffed})
     for grid_id, leader_id, leader_active, community_id in unstaffed:
         people = [leader_id] if leader_id and leader_active else cadres[community_id]
         if people:
@@ -100,15 +105,7 @@ def answerable_for(grid_ids):
     grids = list(
         Grid.objects.filter(pk__in=grid_ids).values_list("pk", "leader_id", "community_id", "community__responsible_id")
     )
-    cadres = defaultdict(list)
-    for community_id, user_id in (
-        StaffAssignment.objects.filter(
-            community_id__in={row[2] for row in grids}, user__role=CADRE, user__is_active=True
-        )
-        .order_by("user_id")
-        .values_list("community_id", "user_id")
-    ):
-        cadres[community_id].append(user_id)
+    cadres = cadres_of({row[2] for row in grids})
     return {
         grid_id: Answerable(leader_id, responsible_id, tuple(cadres[community_id]))
         for grid_id, leader_id, community_id, responsible_id in grids
