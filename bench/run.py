@@ -1,8 +1,9 @@
 """Benchmarks over a large demo street (`make bench`); see bench/README.md.
 
 Seeds N households (default 100,000) into a throwaway PostgreSQL database, then times the pages staff use
-most through the Django test client, logged in as `grid01` and as `leader`: the household search (pinyin
-initials, full pinyin, phone last four, room code), a household page and `/grids/coverage/`. Prints a table
+most through the Django test client, logged in as `grid01`, `cadre` and `leader`: the household search (pinyin
+initials, full pinyin, phone last four, room code), a household page, `/grids/coverage/`, the workbench (the
+overview for cadre and leader), the task list and backlog, requests, the browse pages and the printed sheet. Prints a table
 and writes bench/results.md. The seed is also timed on a throwaway SQLite file unless --skip-sqlite.
 """
 
@@ -127,6 +128,7 @@ def measure_pages(database_url, repeats):
         cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
 
     grid01, leader = User.objects.get(username="grid01"), User.objects.get(username="leader")
+    cadre = User.objects.get(username="cadre")
     wei = Household.objects.search("wyk").filter(residents__name="魏永凯").get()
     own = Household.objects.visible_to(grid01).exclude(phone="").order_by("pk").first()
     lead = LeadHousehold.objects.filter(household__building__grid__assignments__user=grid01).first()
@@ -139,7 +141,8 @@ def measure_pages(database_url, repeats):
     ]
 
     rows = []
-    for user in (grid01, leader):
+    own_building = own.building
+    for user in (grid01, cadre, leader):
         client = Client(raise_request_exception=False)  # a failing page is reported, not fatal
         client.force_login(user)
 
@@ -178,7 +181,12 @@ def measure_pages(database_url, repeats):
         page("网格覆盖 /grids/coverage/", "/grids/coverage/")
         page("工作台 /", "/")
         page("走访任务 /visits/tasks/", "/visits/tasks/")
+        page("积压任务 /visits/tasks/?view=backlog", "/visits/tasks/?view=backlog")
         page("民情诉求 /requests/", "/requests/")
+        page("按楼浏览：网格 /households/grids/", "/households/grids/")
+        page("按楼浏览：楼宇", f"/households/buildings/{own_building.pk}/")
+        page("按楼浏览：单元", f"/households/buildings/{own_building.pk}/units/{own.unit}/")
+        page("本周走访表（打印）", f"/visits/sheet/?building={own_building.pk}")
 
     started = time.perf_counter()
     from households.services import reindex_households
