@@ -5,11 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The Nu HTML checker for tests/test_html_validity.py: npm's vnu-jar (a 30 MB jar, run with Java), kept out of git.
+VNU_VERSION := 26.9.27
+VNU_STAMP := var/tools/.vnu-jar-$(VNU_VERSION)
 # Production-like variables for the deploy check only.
 DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-deploy-check-$$(date +%s)-k3y-that-is-long-and-random-enough-0123456789 DJANGO_ALLOWED_HOSTS=portal.example.cn
 
 .DEFAULT_GOAL := help
-.PHONY: help venv venv-dev migrate seed run worker test lint format check-migrations check-deploy pytest bench messages clean
+.PHONY: help venv venv-dev tools migrate seed run worker test lint format check-migrations check-deploy pytest bench messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -29,6 +32,12 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt
 venv: $(VENV)/.run-installed ## create .venv with the runtime requirements
 
 venv-dev: $(VENV)/.dev-installed ## create .venv with test and lint tools too
+
+$(VNU_STAMP):
+	npm install --no-audit --no-fund --prefix var/tools vnu-jar@$(VNU_VERSION)
+	touch $@
+
+tools: $(VNU_STAMP) ## install the Nu HTML checker (npm vnu-jar; needs Java) into var/tools for the validity test
 
 migrate: venv ## apply migrations
 	$(BIN)/python manage.py migrate --noinput
@@ -60,7 +69,7 @@ check-migrations: venv-dev ## fail when models and migrations differ
 check-deploy: venv-dev ## Django's deploy checks with production variables
 	env $(DEPLOY_ENV) $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-pytest: venv-dev ## the pytest suite only
+pytest: venv-dev tools ## the pytest suite only
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test: lint check-migrations check-deploy pytest ## the whole suite, set-up included (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
@@ -77,4 +86,4 @@ messages: venv-dev ## rebuild and compile the translation catalogues
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean: ## remove the virtualenv and local data
-	rm -rf $(VENV) var/db.sqlite3 var/broker staticfiles
+	rm -rf $(VENV) var/db.sqlite3 var/broker var/tools staticfiles

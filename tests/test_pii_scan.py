@@ -2,49 +2,20 @@
 
 The rule is `households.pii`: phones in full need `households.view_full_phone` (grid workers, cadres, admins),
 identity numbers in full need `households.reveal_id_number` and a recorded reveal. A page a persona cannot
-reach (redirect, 403, 404) is skipped. A later app adds its pages to `PAGES`: a name and a function from the
-`world` (household, resident, visit, request …) to a URL.
+reach (redirect, 403, 404) is skipped. The pages are the shared list of `tests.pages`, where a later app adds
+its own.
 """
 
 from types import SimpleNamespace
 
 import pytest
-from django.urls import reverse
 
 from households.pii import may_reveal_id_number, may_see_phone
+from tests import pages as portal_pages
 from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
 
 PERSONAS = ["grid_worker", "cadre", "leader", "mediator", "admin_user", "staff_leader"]
-
-
-def query(url_name, *args, **params):
-    url = reverse(url_name, args=args)
-    return f"{url}?{'&'.join(f'{key}={value}' for key, value in params.items())}" if params else url
-
-
-PAGES = {
-    "workbench": lambda w: reverse("workbench"),
-    "household search": lambda w: query("household_list", q="wyk"),
-    "household search by phone": lambda w: query("household_list", q=w.resident.phone[-4:]),
-    "grids to browse": lambda w: reverse("grid_list"),
-    "buildings of a grid": lambda w: reverse("building_list", args=[w.household.building.grid_id]),
-    "units of a building": lambda w: reverse("building_detail", args=[w.household.building_id]),
-    "households of a unit": lambda w: reverse("unit_detail", args=[w.household.building_id, w.household.unit]),
-    "household": lambda w: reverse("household_detail", args=[w.household.pk]),
-    "visit form": lambda w: query("visit_create", household=w.household.pk),
-    "visit tasks": lambda w: reverse("visittask_list"),
-    "visit sheet": lambda w: query("visit_sheet", building=w.household.building_id),
-    "visit sheet entry": lambda w: query("visit_backfill", building=w.household.building_id),
-    "requests": lambda w: reverse("request_list"),
-    "request": lambda w: reverse("request_detail", args=[w.request.pk]),
-    "visit": lambda w: reverse("visit_detail", args=[w.visit.pk]),
-    "coverage": lambda w: reverse("coverage"),
-    "notifications": lambda w: reverse("notification_list"),
-    "admin households": lambda w: reverse("admin:households_household_changelist"),
-    "admin household": lambda w: reverse("admin:households_household_change", args=[w.household.pk]),
-    "admin residents": lambda w: reverse("admin:households_resident_changelist"),
-    "admin resident": lambda w: reverse("admin:households_resident_change", args=[w.resident.pk]),
-}
+PAGES = {**portal_pages.PAGES, **portal_pages.ADMIN_PAGES}
 
 
 @pytest.fixture

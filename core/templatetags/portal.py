@@ -1,4 +1,6 @@
-"""Template helpers every app uses: the portal's name, percentages and the portal's navigation."""
+"""Template helpers every app uses: the portal's name, percentages, `<time datetime>` values and the navigation."""
+
+import datetime
 
 from django import template
 from django.conf import settings
@@ -19,6 +21,15 @@ def portal_name():
 def percent(share, digits=1):
     """0.857 → "85.7%"; no share (nothing to count) → "—"."""
     return percent_text(share, digits)
+
+
+@register.filter(expects_localtime=True)
+def iso_datetime(value):
+    """A datetime (in local time) as ISO 8601 to the second, for `<time datetime>`: `|date:'c'` keeps the
+    microseconds, and HTML allows at most three digits of a second's fraction."""
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, datetime.date) else ""
 
 
 @register.simple_tag(takes_context=True)
