@@ -18,6 +18,7 @@ from import_export.admin import ExportMixin
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.numbers import percent_value
 from core.spreadsheet import ExportFilenameMixin, SafeXLSX, number_widget
 
 from .coverage import annotate_coverage, below_target_q, is_below, level_of, measures_for, on_target_q, shortfalls
@@ -67,7 +68,7 @@ class PercentWidget(widgets.FloatWidget):
         super().__init__(coerce_to_string=False, **kwargs)
 
     def render(self, value, obj=None, **kwargs):
-        return None if value is None else round(value * 100, 1)
+        return percent_value(value)
 
 
 class CoverageResource(resources.Resource):

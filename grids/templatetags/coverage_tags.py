@@ -1,5 +1,6 @@
 from django import template
 
+from core.numbers import percent_text, percent_value
 from grids.coverage import is_below, target
 
 register = template.Library()
@@ -8,9 +9,7 @@ register = template.Library()
 @register.filter
 def percent(share):
     """0.857 → "85.7%"; no share (nothing to count) → "—"."""
-    if share is None:
-        return "—"
-    return f"{share * 100:.1f}%"
+    return percent_text(share)
 
 
 @register.filter
@@ -20,7 +19,7 @@ def below_target(share):
 
 @register.simple_tag
 def coverage_target_percent():
-    return f"{target() * 100:.0f}%"
+    return percent_text(target(), 0)
 
 
 @register.inclusion_tag("grids/_coverage_bar.html")
@@ -32,6 +31,6 @@ def coverage_bar(node, measure):
         "numerator": getattr(node, measure.numerator),
         "denominator": getattr(node, measure.denominator),
         "share": share,
-        "width": round((share or 0) * 100),
+        "width": percent_value(share or 0, 0),
         "below": is_below(share),
     }
