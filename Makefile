@@ -82,6 +82,7 @@ messages: venv-dev ## rebuild and compile the translation catalogues
 	@# zh_Hans msgids are the Chinese text itself: drop fuzzy guesses and copy msgid to msgstr.
 	msgattrib --clear-fuzzy --empty -o locale/zh_Hans/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
 	msgen -o locale/zh_Hans/LC_MESSAGES/django.po locale/zh_Hans/LC_MESSAGES/django.po
+	$(BIN)/python locale/fill_zh_hans.py locale/zh_Hans/LC_MESSAGES/django.po
 	@echo "Now translate the new or '#, fuzzy' entries of locale/en/LC_MESSAGES/django.po; tests/test_i18n.py checks none is left."
 	$(BIN)/python manage.py compilemessages --ignore=.venv
 
