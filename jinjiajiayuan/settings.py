@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "grids",
     "households",
     "visits",
+    "heating",
     "demo",
 ]
 
