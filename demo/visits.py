@@ -85,7 +85,7 @@ def seed_visits(ctx):
     start = now - datetime.timedelta(days=HISTORY_DAYS)
     # The portal went live before the first demo visit: no visit may predate its household's registration.
     households.filter(created_at__gt=start).update(created_at=start - datetime.timedelta(days=30))
-    workers = _Workers(street)
+    workers = Workers(street)
 
     homes = households.order_by("pk").values_list("pk", "building__grid_id", "building__grid__community_id")
     visits, visitors = _draw_visits(ctx.rng("visits"), homes, workers, start, now)
@@ -99,7 +99,7 @@ def seed_visits(ctx):
     _seed_tasks(ctx, now)
 
 
-class _Workers:
+class Workers:
     """Who works where on the demo street: the grid's workers, else the community's staff, else admin/cadre."""
 
     def __init__(self, street):

@@ -250,6 +250,10 @@ class HeatingTicketQuerySet(models.QuerySet):
     def overdue(self, now):
         return self.filter(self.overdue_q(now))
 
+    def with_overdue(self, now):
+        """Annotate `is_overdue` (the rule of `overdue_q`) for lists, exports and templates to read."""
+        return self.annotate(is_overdue=models.ExpressionWrapper(self.overdue_q(now), models.BooleanField()))
+
 
 class InvalidTicketMove(ValidationError):
     """A move of a heating ticket that its flow does not allow."""

@@ -19,7 +19,15 @@ from visits.purposes import Purpose
 from visits.services import log_visit, open_visit_task
 
 from . import kinds
-from .models import BuildingSupply, HeatingInspection, HeatingSeason, HeatingTicket, TemperatureReading, TicketEvent
+from .models import (
+    BuildingSupply,
+    HeatingInspection,
+    HeatingSeason,
+    HeatingTicket,
+    InvalidTicketMove,
+    TemperatureReading,
+    TicketEvent,
+)
 
 
 class NoSeason(Exception):
@@ -121,6 +129,40 @@ def record_inspection(
             inspection.save(update_fields=["ticket"])
             _schedule_recheck(household, inspected_at)
     return inspection, True
+
+
+def record_reply(*, ticket, by, note, now=None):
+    """Record what the heating company replied on an open ticket: an event that leaves the state as it is.
+
+    Raises InvalidTicketMove when the ticket is closed.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = HeatingTicket.objects.select_for_update().get(pk=ticket.pk)
+        if not current.is_open:
+            raise InvalidTicketMove(_("报修单已结单，不能再记录答复。"))
+        return TicketEvent.objects.create(
+            ticket=current, from_state=current.state, to_state=current.state, by=by, at=now, note=note
+        )
+
+
+def report_from_logger(*, household, season, readings, now=None):
+    """Raise the household's ticket from a temperature logger (no visit, no one reporting): `readings` are the
+    consecutive cold readings that crossed the season's threshold. Opens a ticket to the building's company, or
+    adds them to the open one (re-checked and failed when the company had marked it handled). Returns the ticket.
+
+    How often this may happen (at most once per household and day) is the logger import's rule
+    (`heating.imports`).
+    """
+    problem = _("测温设备：%(room)s连续 %(count)s 次低于标准 %(standard)s ℃（%(values)s）") % {
+        "room": TemperatureReading.Room(readings[0].room_type).label,
+        "count": len(readings),
+        "standard": season.standard_celsius,
+        "values": "、".join(f"{timezone.localtime(r.measured_at):%m-%d %H:%M} {r.celsius} ℃" for r in readings),
+    }
+    with transaction.atomic():
+        Household.objects.select_for_update().filter(pk=household.pk).first()
+        return _report(household, season, by=None, problem=problem, source=HeatingTicket.Source.LOGGER, now=now)
 
 
 def _problem(season, cold, valve, faults):

@@ -20,6 +20,7 @@ urlpatterns = [
     path("grids/", include("grids.urls")),
     path("visits/", include("visits.urls")),
     path("requests/", include(visits_urls.request_urlpatterns)),
+    path("heating/", include("heating.urls")),
     path("notifications/", include(notification_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -8,12 +8,15 @@ A page a persona cannot reach (redirect, 403, 404) is left out for that persona.
 """
 
 import datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from heating.models import BuildingSupply, HeatingCompany, HeatingSeason, HeatingTicket
+from heating.services import Reading, record_inspection, record_reply
 from households.models import PriorityGroup, Resident
 from households.services import reindex_households
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
@@ -50,6 +53,12 @@ PAGES = {
     "coverage": lambda w: reverse("coverage"),
     "coverage of a grid": lambda w: query("coverage", grid=w.household.building.grid_id),
     "notifications": lambda w: reverse("notification_list"),
+    "heating dashboard": lambda w: reverse("heating_dashboard"),
+    "heating dashboard of a grid": lambda w: query("heating_dashboard", grid=w.household.building.grid_id),
+    "heating tickets": lambda w: reverse("ticket_list"),
+    "heating ticket": lambda w: reverse("ticket_detail", args=[w.ticket.pk]),
+    "heating inspection form": lambda w: query("inspection_create", household=w.household.pk),
+    "heating inspection": lambda w: reverse("inspection_detail", args=[w.inspection.pk]),
 }
 
 ADMIN_PAGES = {
@@ -135,6 +144,8 @@ def build_world(*, household, other_household, grid_worker, other_grid_worker, c
         )
         Notification.objects.create(user=user, key=f"world:{user.pk}:read", title="诉求已办结", read_at=now)
 
+    ticket = heating_ticket(household, by=grid_worker, now=now)
+
     return SimpleNamespace(
         household=household,
         resident=head,
@@ -142,4 +153,29 @@ def build_world(*, household, other_household, grid_worker, other_grid_worker, c
         request=request,
         task=visit_task,
         grid=building.grid,
+        ticket=ticket,
+        inspection=ticket.inspections.get(),
     )
+
+
+def heating_ticket(household, *, by, now):
+    """A running season, the building's company, a cold inspection whose ticket is overdue with a reply."""
+    today = timezone.localdate()
+    HeatingSeason.objects.create(
+        community=household.building.grid.community,
+        name="本供暖季",
+        starts_on=today - datetime.timedelta(days=20),
+        ends_on=today + datetime.timedelta(days=100),
+    )
+    company = HeatingCompany.objects.create(name="济宁热力公司", contact_person="孙经理", phone="05372345678")
+    BuildingSupply.objects.create(building=household.building, company=company)
+    inspection, _created = record_inspection(
+        household=household,
+        by=by,
+        readings=[Reading("bedroom", Decimal("16.5"), label="主卧"), Reading("living", Decimal("18.5"))],
+        valve="fully_open",
+        faults=["cold_valve_open"],
+    )
+    HeatingTicket.objects.filter(pk=inspection.ticket_id).update(deadline_at=now - datetime.timedelta(hours=26))
+    record_reply(ticket=inspection.ticket, by=by, note="热力公司：已派单，明早上门")
+    return HeatingTicket.objects.get(pk=inspection.ticket_id)

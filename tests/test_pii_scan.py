@@ -9,6 +9,7 @@ its own.
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from households.pii import may_reveal_id_number, may_see_phone
 from tests import pages as portal_pages
@@ -31,12 +32,15 @@ def world(household, grid_worker):
     """A household with its phone, a resident with phone and identity number, a visit, a request and a task."""
     resident = household.residents.get()
     assert household.phone and resident.phone and resident.id_number
+    ticket = portal_pages.heating_ticket(household, by=grid_worker, now=timezone.now())
     return SimpleNamespace(
         household=household,
         resident=resident,
         visit=VisitFactory(household=household, logged_by=grid_worker),
         request=ResidentRequestFactory(household=household, created_by=grid_worker),
         task=VisitTaskFactory(household=household, assignee=grid_worker),
+        ticket=ticket,
+        inspection=ticket.inspections.get(),
     )
 
 

@@ -31,6 +31,9 @@ class TaskKind:
     routine: bool = False
     #: stands for the household's visit cycle: late from the day its visit fell due (see the module docstring)
     cycle: bool = False
+    #: the form a task of this kind is done with (`?household=<id>` is added), and its button's label
+    url_name: str = "visit_create"
+    action_label: str = ""
 
 
 registry = Registry("visit task kinds")
@@ -43,6 +46,14 @@ def register_kind(kind):
 def kind_choices():
     """(key, label) of every registered kind, for forms and the admin."""
     return [(kind.key, kind.label) for kind in registry]
+
+
+def action_of(key):
+    """(url name, button label) of the form that does a task of this kind; the visit form for unknown keys."""
+    kind = registry.get(key)
+    if kind is None:
+        return "visit_create", ""
+    return kind.url_name, kind.action_label
 
 
 def label_of(key):

@@ -81,7 +81,8 @@ def test_grid01s_day_is_sized_ordered_and_late_in_days_and_a_visit_has_three_par
     phone.get_by_text("走访记录已保存。").wait_for()
     assert phone.get_by_text("带回社区").first.is_visible()
 
-    visit = Visit.objects.get(household_id=household_id, logged_by__username="grid01")
+    visit_pk = int(re.search(r"/visits/(\d+)/$", phone.url)[1])
+    visit = Visit.objects.get(pk=visit_pk, household_id=household_id, logged_by__username="grid01")
     assert (visit.problem, visit.handling, visit.measures, visit.feedback) == (
         "楼道灯不亮，老人夜里上下楼不便。",
         Visit.Handling.TAKEN_BACK,

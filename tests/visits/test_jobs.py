@@ -256,8 +256,9 @@ def test_escalate_overdue_flags_each_item_once(building, grid, grid_worker, cadr
     first = reminders.escalate_overdue()
     second = reminders.escalate_overdue(now=timezone.now() + datetime.timedelta(minutes=30))
 
-    assert first == {"visit_tasks": 1, "resident_requests": 1, "notifications": 1}
-    assert second == {"visit_tasks": 0, "resident_requests": 0, "notifications": 0}
+    # Other apps (heating) register their own sources: these are visits' figures.
+    assert first.items() >= {"visit_tasks": 1, "resident_requests": 1, "notifications": 1}.items()
+    assert second.items() >= {"visit_tasks": 0, "resident_requests": 0, "notifications": 0}.items()
     notification = Notification.objects.get()
     assert notification.user == cadre and notification.kind == Notification.Kind.ESCALATION
     assert "3-3-302" in notification.body and "物业维修" in notification.body

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, DateField, DurationField, ExpressionWrapper, F, Q, Value, When
 from django.db.models.functions import Coalesce, Length
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -175,6 +176,16 @@ class VisitTask(models.Model):
     @property
     def kind_label(self):
         return kinds.label_of(self.kind)
+
+    @property
+    def action_url(self):
+        """The form that does this task (the kind's own, e.g. heating's inspection form), for this household."""
+        url_name, _label = kinds.action_of(self.kind)
+        return f"{reverse(url_name)}?household={self.household_id}"
+
+    @property
+    def action_label(self):
+        return kinds.action_of(self.kind)[1] or _("记录走访")
 
     @property
     def days_late(self):

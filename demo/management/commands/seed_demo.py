@@ -22,6 +22,7 @@ STEPS = [
     "demo.street.seed_staff",
     "demo.households.seed_households",
     "demo.visits.seed_visits",
+    "demo.heating.seed_heating",
 ]
 
 MAX_HOUSEHOLDS = 100_000
