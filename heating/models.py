@@ -14,12 +14,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.flow import InvalidMove, StateFlow
 from grids.models import Building, Community, Grid
 from households.models import Household
 
@@ -255,11 +256,11 @@ class HeatingTicketQuerySet(models.QuerySet):
         return self.annotate(is_overdue=models.ExpressionWrapper(self.overdue_q(now), models.BooleanField()))
 
 
-class InvalidTicketMove(ValidationError):
+class InvalidTicketMove(InvalidMove):
     """A move of a heating ticket that its flow does not allow."""
 
 
-class HeatingTicket(models.Model):
+class HeatingTicket(StateFlow, models.Model):
     """报修单: a problem handed to the building's heating company, with a response deadline.
 
     已报修 → 已受理 → 已处理 → 复查合格, or → 复查不合格, which reopens it (back to 已受理 when the company takes
@@ -276,6 +277,9 @@ class HeatingTicket(models.Model):
     class Source(models.TextChoices):
         INSPECTION = "inspection", _("入户测温")
         LOGGER = "logger", _("测温设备")
+
+    InvalidMoveError = InvalidTicketMove
+    UNKNOWN_STATE = _("未知的报修单状态。")
 
     OPEN_STATES = (State.REPORTED, State.ACCEPTED, State.HANDLED, State.RECHECK_FAILED)
     # States in which the company owes the household a response (the deadline runs).
@@ -346,42 +350,20 @@ class HeatingTicket(models.Model):
     def is_open(self):
         return self.state in self.OPEN_STATES
 
-    def allowed_moves(self):
-        """(to_state, label) for each move the flow allows from the current state."""
-        return [(to, label) for (frm, to), label in self.MOVES.items() if frm == self.state]
+    def prepare_move(self, to_state, at, *, company_at_fault=None):
+        """Closing (复查合格) records whether the company was at fault; a failed re-check restarts the company's
+        response deadline and lets the ticket escalate again."""
+        if to_state == self.State.RECHECK_PASSED:
+            if company_at_fault is None:
+                raise InvalidTicketMove(_("结单时请记录是否为供热公司责任。"))
+            self.company_at_fault = company_at_fault
+            self.closed_at = at
+        if to_state == self.State.RECHECK_FAILED:
+            self.deadline_at = at + datetime.timedelta(hours=self.company.response_hours)
+            self.escalated_at = None
 
-    def advance(self, to_state, *, by, note="", company_at_fault=None, now=None):
-        """Move the ticket to `to_state`, recording who, when and why in a TicketEvent.
-
-        Locks the row so two people cannot both move it from the same state. Closing (复查合格) records whether
-        the company was at fault; a failed re-check restarts the company's response deadline. Raises
-        InvalidTicketMove on any move the flow does not allow.
-        """
-        now = now or timezone.now()
-        with transaction.atomic():
-            current = type(self).objects.select_for_update().get(pk=self.pk)
-            if (current.state, to_state) not in self.MOVES:
-                raise InvalidTicketMove(
-                    _("不能从“%(from)s”转到“%(to)s”。")
-                    % {"from": current.get_state_display(), "to": self.State(to_state).label}
-                    if to_state in self.State.values
-                    else _("未知的报修单状态。")
-                )
-            if to_state == self.State.RECHECK_PASSED:
-                if company_at_fault is None:
-                    raise InvalidTicketMove(_("结单时请记录是否为供热公司责任。"))
-                current.company_at_fault = company_at_fault
-                current.closed_at = now
-            if to_state == self.State.RECHECK_FAILED:
-                current.deadline_at = now + datetime.timedelta(hours=current.company.response_hours)
-                current.escalated_at = None
-            from_state, current.state = current.state, to_state
-            current.save()
-            TicketEvent.objects.create(
-                ticket=current, from_state=from_state, to_state=to_state, by=by, at=now, note=note
-            )
-        self.refresh_from_db()
-        return self
+    def record_move(self, from_state, to_state, *, by, at, note):
+        TicketEvent.objects.create(ticket=self, from_state=from_state, to_state=to_state, by=by, at=at, note=note)
 
 
 class TicketEvent(models.Model):

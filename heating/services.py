@@ -193,7 +193,7 @@ def _report(household, season, *, by, problem, source=HeatingTicket.Source.INSPE
         ticket.problem = f"{ticket.problem}\n{timezone.localtime(now):%m-%d %H:%M} {problem}"
         ticket.save(update_fields=["problem"])
         if ticket.state == HeatingTicket.State.HANDLED:
-            ticket.advance(HeatingTicket.State.RECHECK_FAILED, by=by, note=problem, now=now)
+            ticket.advance(HeatingTicket.State.RECHECK_FAILED, by=by, note=problem, at=now)
         return ticket
     supply = BuildingSupply.objects.select_related("company").filter(building=household.building_id).first()
     if supply is None:

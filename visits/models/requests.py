@@ -2,21 +2,21 @@
 queryset annotation."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from core.flow import InvalidMove, StateFlow
 from households.models import Household
 
 from .expressions import flag
 from .visits import Visit
 
 
-class InvalidTransition(ValidationError):
+class InvalidTransition(InvalidMove):
     """A move of a resident request that its flow does not allow (or that lacks what the move needs)."""
 
 
@@ -40,7 +40,7 @@ class ResidentRequestQuerySet(models.QuerySet):
         return self.filter(self.overdue_q(now))
 
 
-class ResidentRequest(models.Model):
+class ResidentRequest(StateFlow, models.Model):
     """民情诉求: flows 登记 → 受理 → 派遣 → 处置 → 核查 → 办结, one step at a time."""
 
     class Category(models.TextChoices):
@@ -78,6 +78,8 @@ class ResidentRequest(models.Model):
         UNSATISFIED = "unsatisfied", _("不满意")
 
     # Every legal move: the flow forwards, plus back to 处置 when the resident is not satisfied at 核查.
+    InvalidMoveError = InvalidTransition
+    UNKNOWN_STATE = _("未知的办理状态。")
     MOVES = {
         (State.REGISTERED, State.ACCEPTED): pgettext_lazy("request action", "受理"),
         (State.ACCEPTED, State.DISPATCHED): pgettext_lazy("request action", "派遣"),
@@ -130,42 +132,22 @@ class ResidentRequest(models.Model):
     def __str__(self):
         return f"{self.get_category_display()} · {self.household}"
 
-    def allowed_moves(self):
-        """(to_state, label) for each move the flow allows from the current state."""
-        return [(to, label) for (frm, to), label in self.MOVES.items() if frm == self.state]
+    def prepare_move(self, to_state, at, *, assignee=None, satisfaction=""):
+        """Dispatch needs an assignee; leaving 核查 needs the resident's satisfaction answer, which is kept;
+        closing sets `closed_at`."""
+        if to_state == self.State.DISPATCHED:
+            if assignee is None:
+                raise InvalidTransition(_("派遣时必须指定承办人。"))
+            self.assignee = assignee
+        if self.state == self.State.VERIFYING:
+            if satisfaction not in self.Satisfaction.values:
+                raise InvalidTransition(_("核查时请记录居民的满意度。"))
+            self.satisfaction = satisfaction
+        if to_state == self.State.CLOSED:
+            self.closed_at = at
 
-    def advance(self, to_state, *, by, note="", assignee=None, satisfaction=""):
-        """Move the request to `to_state`, recording who, when and why in a RequestEvent.
-
-        Locks the row so two people pressing buttons at once cannot both move it from the same state.
-        Dispatch needs an assignee; leaving 核查 needs the resident's satisfaction answer, which is kept;
-        closing sets `closed_at`. Raises InvalidTransition on any move the flow does not allow.
-        """
-        with transaction.atomic():
-            current = type(self).objects.select_for_update().get(pk=self.pk)
-            if (current.state, to_state) not in self.MOVES:
-                raise InvalidTransition(
-                    _("不能从“%(from)s”转到“%(to)s”。")
-                    % {"from": current.get_state_display(), "to": self.State(to_state).label}
-                    if to_state in self.State.values
-                    else _("未知的办理状态。")
-                )
-            if to_state == self.State.DISPATCHED:
-                if assignee is None:
-                    raise InvalidTransition(_("派遣时必须指定承办人。"))
-                current.assignee = assignee
-            if current.state == self.State.VERIFYING:
-                if satisfaction not in self.Satisfaction.values:
-                    raise InvalidTransition(_("核查时请记录居民的满意度。"))
-                current.satisfaction = satisfaction
-            if to_state == self.State.CLOSED:
-                current.closed_at = timezone.now()
-            from_state = current.state
-            current.state = to_state
-            current.save()
-            RequestEvent.objects.create(request=current, from_state=from_state, to_state=to_state, by=by, note=note)
-        self.refresh_from_db(fields=["state", "assignee", "satisfaction", "closed_at"])
-        return self
+    def record_move(self, from_state, to_state, *, by, at, note):
+        RequestEvent.objects.create(request=self, from_state=from_state, to_state=to_state, by=by, at=at, note=note)
 
 
 class RequestEvent(models.Model):
