@@ -6,7 +6,6 @@ Each view: access (`access_*`, `visible_to`) → form → service → redirect o
 """
 
 import datetime
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,11 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
+from core.parsing import parse_uuid
+from households.access import household_from_query
 from households.views import household_search
 from visits.access import access_request
 from visits.models import ResidentRequest, VisitTask
 from visits.services import open_visit_task
-from visits.views import household_from_query
 
 from . import kinds
 from .access import access_inspection
@@ -93,9 +93,8 @@ def inspection_create(request):
 
 def _done(user, raw_token):
     """The inspection already saved with this form's token (a double tap), if the user may see it."""
-    try:
-        token = uuid.UUID(str(raw_token))
-    except ValueError:
+    token = parse_uuid(raw_token)
+    if token is None:
         return None
     return HeatingInspection.objects.visible_to(user).filter(visit__idempotency_key=token).first()
 

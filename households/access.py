@@ -1,5 +1,6 @@
 """Fetching households and residents by id from a request: the object, or 404 when out of scope."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .models import Household, Resident
@@ -21,3 +22,14 @@ def access_resident(user, pk):
     return get_object_or_404(
         Resident.objects.filter(household__in=Household.objects.visible_to(user)).select_related("household"), pk=pk
     )
+
+
+def household_from_query(request):
+    """The household named by ?household=<id>, scoped to the user; None when the parameter is absent (the form's
+    view then shows `households.views.household_search`, each result linking back to the form)."""
+    raw = request.GET.get("household", "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    return access_household(request.user, int(raw))

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
 from grids.models import Grid
+from households.access import household_from_query
 from households.views import household_search
 
 from . import kinds, request_actions
@@ -28,7 +29,6 @@ from .access import access_request
 from .forms import RequestAdvanceForm, RequestForm
 from .models import InvalidTransition, ResidentRequest
 from .services import open_visit_task, register_request
-from .views import household_from_query
 
 REQUEST_PAGE_SIZE = 30
 CHECK_WITHIN_DAYS = 3

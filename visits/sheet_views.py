@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_write, require_write
+from core.parsing import parse_uuid
 from grids.access import access_building
 from households.models import Household
 
@@ -79,7 +80,7 @@ def visit_backfill(request):
     households = {h.pk: h for h in _sheet_households(request.user, building, today)}
     form_kwargs = {"households": households}
     if request.method == "POST":
-        batch_key = _batch_key(request.POST.get("batch")) or uuid.uuid4()
+        batch_key = parse_uuid(request.POST.get("batch")) or uuid.uuid4()
         if "all_met" in request.POST:
             formset = SheetFormSet(
                 prefix="sheet", initial=_all_met(request.POST, len(households), today), form_kwargs=form_kwargs
@@ -152,13 +153,6 @@ def _already_saved(user, building, batch_key, data):
         idempotency_key__in=keys, household__building=building, household__in=Household.objects.visible_to(user)
     )
     return saved.count() == len(keys)
-
-
-def _batch_key(raw):
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return None
 
 
 def _int(value):

@@ -5,8 +5,6 @@ Each view: access (`access_*`, `visible_to`) → form → service → redirect o
 are in `visits.request_views`, the printed weekly sheet and its back-entry in `visits.sheet_views`.
 """
 
-import uuid
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_write, require_write
+from core.parsing import parse_uuid
 from grids.models import Building
-from households.access import access_household
+from households.access import household_from_query
 from households.views import household_search
 
 from . import day, form_sections, task_sources
@@ -30,17 +29,6 @@ from .models import Visit, VisitTask
 from .services import log_visit
 
 TASK_PAGE_SIZE = 50
-
-
-def household_from_query(request):
-    """The household named by ?household=<id>, scoped to the user; None when the parameter is absent (the view
-    then shows `households.views.household_search`, each result linking back to the form)."""
-    raw = request.GET.get("household", "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit():
-        raise Http404
-    return access_household(request.user, int(raw))
 
 
 # --- Visits ----------------------------------------------------------------------------------------------
@@ -54,7 +42,7 @@ def visit_create(request):
         return household_search(request, title=_("记录走访"), target_url=reverse("visit_create"))
     data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
     if data is not None:
-        done = Visit.objects.filter(idempotency_key=_token(data.get("token"))).first()
+        done = Visit.objects.filter(idempotency_key=parse_uuid(data.get("token"))).first()
         if done:
             return redirect("visit_detail", done.pk)
     form = VisitForm(data, files, household=household, user=request.user)
@@ -79,13 +67,6 @@ def visit_create(request):
         messages.success(request, _("走访记录已保存。"))
         return redirect("visit_detail", visit.pk)
     return render(request, "visits/visit_form.html", {"household": household, "form": form, "sections": sections})
-
-
-def _token(raw):
-    try:
-        return uuid.UUID(str(raw))
-    except ValueError:
-        return None
 
 
 @require_safe
