@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "households",
     "visits",
     "heating",
+    "mediation",
     "demo",
 ]
 

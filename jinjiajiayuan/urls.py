@@ -21,6 +21,7 @@ urlpatterns = [
     path("visits/", include("visits.urls")),
     path("requests/", include(visits_urls.request_urlpatterns)),
     path("heating/", include("heating.urls")),
+    path("mediation/", include("mediation.urls")),
     path("notifications/", include(notification_urlpatterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
