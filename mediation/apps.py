@@ -12,3 +12,15 @@ class MediationConfig(AppConfig):
         from core import refdata
 
         refdata.register("mediation.migrations.0002_roles.forwards")
+        self.register_pages()
+        self.register_follow_ups()
+        self.register_figures()
+
+    def register_pages(self):
+        """The household page's button and timeline line, the 邻里矛盾 request's "turn into a dispute" action."""
+
+    def register_follow_ups(self):
+        """Follow-ups on the task list, deadline reminders and escalation, the visit form's early-sign section."""
+
+    def register_figures(self):
+        """The 调解 menu entry, the workbench card, the monthly report section."""
