@@ -18,9 +18,82 @@ class MediationConfig(AppConfig):
 
     def register_pages(self):
         """The household page's button and timeline line, the 邻里矛盾 request's "turn into a dispute" action."""
+        from accounts.access import can_write
+        from households import actions, timeline
+        from households.actions import HouseholdAction
+        from visits import request_actions
+        from visits.models import ResidentRequest
+        from visits.request_actions import RequestAction
+
+        from .timeline import disputes
+
+        actions.register(
+            HouseholdAction(
+                key="mediation_register",
+                label=_("登记调解"),
+                url_name="dispute_create",
+                allowed=lambda user, household: can_write(user, "mediation.add_dispute"),
+                icon="people",
+                order=40,
+            )
+        )
+        timeline.register(disputes, nouns=(_("调解"),))
+        request_actions.register(
+            RequestAction(
+                key="mediation_dispute",
+                label=_("转为调解案件"),
+                url_name="dispute_from_request",
+                categories=(ResidentRequest.Category.NEIGHBOUR.value,),
+                permission="mediation.add_dispute",
+                icon="people",
+            )
+        )
 
     def register_follow_ups(self):
-        """Follow-ups on the task list, deadline reminders and escalation, the visit form's early-sign section."""
+        """Follow-ups on the task list, deadline reminders and escalation, the visit form's early-sign section,
+        and the beat entry of the risk sweep."""
+        from core import refdata
+        from visits import form_sections, task_sources
+        from visits import reminders as visit_reminders
+        from visits.form_sections import VisitFormSection
+
+        from . import reminders
+        from .early_signs import EarlySignForm, save_early_sign
+        from .follow_ups import FOLLOW_UPS
+
+        refdata.register("mediation.migrations.0004_beat_schedule.forwards")
+        task_sources.register(FOLLOW_UPS)
+        visit_reminders.digest_sources.register(reminders.MEDIATION_DIGEST)
+        visit_reminders.escalation_sources.register(reminders.OVERDUE_DISPUTES)
+        form_sections.register(
+            VisitFormSection(
+                key="early_signs",
+                form_class=EarlySignForm,
+                template="mediation/_early_sign_section.html",
+                save=save_early_sign,
+                order=20,
+            )
+        )
 
     def register_figures(self):
         """The 调解 menu entry, the workbench card, the monthly report section."""
+        from accounts import workbench
+        from core import navigation, reports
+        from core.navigation import NavEntry
+        from core.reports import ReportSection
+
+        from .sections import may_view, mediation_card, mediation_section
+
+        navigation.register(
+            NavEntry(key="mediation", label=_("调解"), url_name="mediation_index", order=55, visible=may_view)
+        )
+        workbench.register(mediation_card)
+        reports.register(
+            ReportSection(
+                key="mediation",
+                title=_("调解"),
+                build=mediation_section,
+                template="mediation/_report.html",
+                order=40,
+            )
+        )

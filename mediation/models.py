@@ -234,7 +234,8 @@ class Dispute(StateFlow, models.Model):
     )
     year = models.PositiveSmallIntegerField(_("年度"))
     sequence = models.PositiveIntegerField(_("序号"))
-    number = models.CharField(_("案号"), max_length=30, unique=True)
+    # 和调〔2026〕第016号 repeats across committees: unique per committee through (community, year, sequence).
+    number = models.CharField(_("案号"), max_length=30, db_index=True)
     dispute_type = models.CharField(_("纠纷类型"), max_length=16, choices=DisputeType.choices)
     source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.WALK_IN)
     risk = models.CharField(_("风险等级"), max_length=8, choices=Risk.choices, default=Risk.YELLOW)
@@ -275,6 +276,8 @@ class Dispute(StateFlow, models.Model):
         blank=True,
         related_name="dispute",
     )
+    # The registration form's hidden token: a double submit registers one dispute.
+    token = models.UUIDField(_("提交标识"), null=True, blank=True, unique=True, editable=False)
 
     objects = DisputeQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["risk_notified_at", "escalated_at"])

@@ -11,14 +11,17 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core.broker import enqueue
 
+from . import tasks
 from .models import (
     Dispute,
     DisputeCounter,
     DisputeMediator,
+    DisputeType,
     EarlySign,
     FollowUp,
     InvalidDisputeMove,
@@ -106,15 +109,30 @@ def next_sequence(community, year):
     return counter.last
 
 
-def register_dispute(*, community, by, parties, mediators=(), at=None, **fields):
+def register_dispute(*, community, by, parties, mediators=(), at=None, token=None, watch_item=None, **fields):
     """Register a dispute (登记) with its parties and any mediators assigned at once, and number it.
 
     `fields` are the Dispute's own fields (dispute_type, source, risk, title, facts, matters, grid,
-    resident_request). A red or orange risk notifies the committee's managers once the transaction commits.
+    resident_request). A resubmitted form (same `token`) registers nothing twice: the dispute it registered is
+    returned. A `watch_item` the dispute grew from is linked to it. A red or orange risk notifies the
+    committee's managers once the transaction commits.
     """
     at = at or timezone.now()
     if not any(party.side == Party.Side.APPLICANT for party in parties):
         raise InvalidDisputeMove(_("请至少登记一名申请人。"))
+    if token and (done := Dispute.objects.filter(token=token).first()):
+        return done
+    try:
+        return _register(community, by, parties, mediators, at, token, watch_item, fields)
+    except IntegrityError:
+        # The same form submitted twice at once: the first registration holds the token (and its number).
+        done = Dispute.objects.filter(token=token).first() if token else None
+        if done is None:
+            raise
+        return done
+
+
+def _register(community, by, parties, mediators, at, token, watch_item, fields):
     year = timezone.localtime(at).year
     with transaction.atomic():
         sequence = next_sequence(community, year)
@@ -125,15 +143,53 @@ def register_dispute(*, community, by, parties, mediators=(), at=None, **fields)
             number=Dispute.format_number(year, sequence),
             registered_at=at,
             registered_by=by,
+            token=token,
             **fields,
         )
         Party.objects.bulk_create([party.to_party(dispute) for party in parties])
         for lead, mediator in enumerate(mediators):
             DisputeMediator.objects.create(dispute=dispute, mediator=mediator, is_lead=lead == 0, assigned_by=by)
         dispute.record_move("", Dispute.State.REGISTERED, by=by, at=at, note="")
+        if watch_item is not None:
+            WatchItem.objects.filter(pk=watch_item.pk, dispute__isnull=True).update(dispute=dispute)
         if dispute.risk in (Dispute.Risk.RED, Dispute.Risk.ORANGE):
-            transaction.on_commit(lambda: enqueue("mediation.tasks.notify_risk", dispute.pk))
+            enqueue(tasks.notify_risk, dispute.pk)
     return dispute
+
+
+def register_dispute_from_request(resident_request, *, by):
+    """Turn a 邻里矛盾 resident request into a dispute in one step (source 居民诉求转入): the household's head is
+    the applicant, the request's text the facts and the claim, risk yellow. A request becomes one dispute: a
+    second call, or two at once, gets the dispute it became. Returns (dispute, created)."""
+    done = Dispute.objects.filter(resident_request=resident_request).first()
+    if done:
+        return done, False
+    household = resident_request.household
+    applicant = household.residents.select_related("household__building__grid__community").first()
+    if applicant is None:
+        raise InvalidDisputeMove(_("该户没有登记居民，无法确定申请人。"))
+    text = resident_request.description.strip()
+    try:
+        dispute = register_dispute(
+            community=household.building.grid.community,
+            grid=household.building.grid,
+            by=by,
+            parties=[party_from_resident(applicant, side=Party.Side.APPLICANT, claims=text)],
+            dispute_type=DisputeType.NEIGHBOUR,
+            source=Dispute.Source.REQUEST,
+            risk=Dispute.Risk.YELLOW,
+            title=Truncator(_("邻里矛盾：%(text)s") % {"text": text}).chars(
+                Dispute._meta.get_field("title").max_length
+            ),
+            facts=text,
+            resident_request=resident_request,
+        )
+    except IntegrityError:
+        done = Dispute.objects.filter(resident_request=resident_request).first()
+        if done is None:
+            raise
+        return done, False
+    return dispute, True
 
 
 def assign_mediator(dispute, mediator, *, by, lead=False):
@@ -326,3 +382,9 @@ def flag_early_sign(visit, *, other_household, dispute_type, description, by):
         last_flagged_on=day,
         flags=flags,
     )
+
+
+def dismiss_watch_item(item):
+    """解除关注: the committee stops watching the pair. Returns False when the item was dismissed or opened as a
+    dispute already (a conditional UPDATE, so a double submit changes nothing)."""
+    return bool(WatchItem.objects.filter(pk=item.pk).open().update(dismissed_at=timezone.now()))
