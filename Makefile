@@ -9,10 +9,10 @@ PORT ?= 8000
 VNU_VERSION := 26.9.27
 VNU_STAMP := var/tools/.vnu-jar-$(VNU_VERSION)
 # Production-like variables for the deploy check only.
-DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-deploy-check-$$(date +%s)-k3y-that-is-long-and-random-enough-0123456789 DJANGO_ALLOWED_HOSTS=portal.example.cn
+DEPLOY_ENV := DJANGO_DEBUG=0 DJANGO_SECRET_KEY=ci-deploy-check-$$(date +%s)-k3y-that-is-long-and-random-enough-0123456789 DJANGO_ALLOWED_HOSTS=portal.example.cn ID_NUMBER_KEY=$$($(BIN)/python -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())')
 
 .DEFAULT_GOAL := help
-.PHONY: help venv venv-dev tools migrate seed run worker test lint format check-migrations check-deploy pytest bench messages clean
+.PHONY: help venv venv-dev tools migrate seed run worker serve test lint format check-migrations check-deploy pytest smoke bench bench-load messages clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -48,11 +48,14 @@ seed: migrate ## load the demo street and users (idempotent)
 run: seed ## serve the portal at http://127.0.0.1:8000 with a Celery worker and beat
 	@echo "Portal: http://$(HOST):$(PORT)/  (users: admin, grid01, grid02, cadre, mediator, leader; password: $${DEMO_PASSWORD:-jinse-demo-2026})"
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2 & \
+	$(BIN)/celery -A jinjiajiayuan worker --beat -Q $${CELERY_QUEUE:-celery},$${CELERY_REPORTS_QUEUE:-reports} --loglevel=INFO --concurrency=2 & \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 worker: venv ## run only a Celery worker with beat
-	$(BIN)/celery -A jinjiajiayuan worker --beat --loglevel=INFO --concurrency=2
+	$(BIN)/celery -A jinjiajiayuan worker --beat -Q $${CELERY_QUEUE:-celery},$${CELERY_REPORTS_QUEUE:-reports} --loglevel=INFO --concurrency=2
+
+serve: migrate ## serve with gunicorn and deploy/gunicorn.conf.py on HOST:PORT (127.0.0.1:8000), as the web unit does
+	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config deploy/gunicorn.conf.py jinjiajiayuan.wsgi
 
 lint: venv-dev ## ruff lint and format check, and the import layering contract
 	$(BIN)/ruff check .
@@ -74,8 +77,14 @@ pytest: venv-dev tools ## the pytest suite only
 
 test: lint check-migrations check-deploy pytest ## the whole suite, set-up included (PostgreSQL/Redis when DATABASE_URL/CELERY_BROKER_URL are set)
 
-bench: venv-dev ## benchmarks over a large demo street (see bench/README.md)
+smoke: venv-dev ## the production tests (tests/deploy): nginx, PgBouncer, a replica, backups; needs PostgreSQL, Redis, root
+	$(BIN)/python -m pytest -m deploy tests/deploy $(PYTEST_ARGS)
+
+bench: venv-dev ## benchmarks over a large demo street, in-process and under load with gunicorn (see bench/README.md)
 	$(BIN)/python bench/run.py
+
+bench-load: venv-dev ## only the load benchmark, over the street BENCH_DATABASE_URL already holds (see bench/README.md)
+	$(BIN)/python bench/load.py
 
 messages: venv-dev ## rebuild and compile the translation catalogues
 	$(BIN)/python manage.py makemessages -l en -l zh_Hans --no-obsolete --ignore=.venv --ignore=static --ignore=var --ignore=bench --ignore=tests

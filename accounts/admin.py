@@ -1,8 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.admin import ScopedAdminMixin
+
+from . import second_factor
 from .models import Notification, SmsMessage, User
+
+# Authenticator devices are enrolled on the portal (/accounts/2fa/) and reset from a staff account (below); their
+# keys are never shown in the admin.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 @admin.register(User)
@@ -38,6 +47,16 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("重置两步验证（手机丢失或更换时）"))
+    def reset_second_factor(self, request, queryset):
+        if not request.user.is_superuser:
+            self.message_user(request, _("只有超级管理员可以重置两步验证。"), messages.ERROR)
+            return
+        removed = second_factor.reset(by=request.user, users=queryset, request=request)
+        self.message_user(request, _("已重置 %(count)s 个账号的两步验证。") % {"count": removed}, messages.SUCCESS)
+
     def save_related(self, request, form, formsets, change):
         # After the form has saved its groups, so the role's group wins over whatever was ticked.
         super().save_related(request, form, formsets, change)
@@ -58,17 +77,23 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
+class NotificationAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ("title", "user", "kind", "created_at", "read_at", "email_state", "sms_state", "attempts")
     list_filter = ("kind", "email_state", "sms_state", ("read_at", admin.EmptyFieldListFilter))
     search_fields = ("title", "user__username", "user__full_name", "key")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
 
+    def scope(self, queryset, user):
+        return queryset.filter(user=user)
+
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(ReadOnlyAdmin):
+class SmsMessageAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ("phone", "state", "created_at", "sent_at", "attempts", "last_error")
     list_filter = ("state",)
     search_fields = ("=phone", "key")
     date_hierarchy = "created_at"
+
+    def scope(self, queryset, user):
+        return queryset.none()  # texts to residents' phones: superusers only

@@ -44,6 +44,11 @@ class User(AbstractUser):
         per-worker counts, the grids' visit figures. Grid workers and mediators see their own work."""
         return self.is_superuser or self.role in (self.Role.CADRE, self.Role.LEADER, self.Role.ADMIN)
 
+    @property
+    def may_use_second_factor(self):
+        """Admins and cadres, and anyone with access to the admin, may turn on two-step sign-in."""
+        return self.is_superuser or self.is_staff or self.role in (self.Role.ADMIN, self.Role.CADRE)
+
     def set_role(self, role):
         """Set the role and put the user in exactly the group of that role."""
         self.role = role

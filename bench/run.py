@@ -4,7 +4,9 @@ Seeds N households (default 100,000) into a throwaway PostgreSQL database, then 
 most through the Django test client, logged in as `grid01`, `cadre` and `leader`: the household search (pinyin
 initials, full pinyin, phone last four, room code), a household page, `/grids/coverage/`, the workbench (the
 overview for cadre and leader), the task list and backlog, requests, the browse pages and the printed sheet. Prints a table
-and writes bench/results.md. The seed is also timed on a throwaway SQLite file unless --skip-sqlite.
+and writes bench/results.md. The seed is also timed on a throwaway SQLite file unless --skip-sqlite. Then
+bench/load.py measures the pages under load with gunicorn over the same street (unless --skip-load) and adds
+its section to bench/results.md.
 """
 
 import argparse
@@ -20,6 +22,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from load import BENCH_ID_NUMBER_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/jinse_bench"
 
@@ -32,7 +36,10 @@ def main():
     parser.add_argument("--skip-sqlite", action="store_true", help="do not time the seed on SQLite")
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
+    parser.add_argument("--skip-load", action="store_true", help="do not run the load benchmark (bench/load.py)")
     args = parser.parse_args()
+    # The seed and the in-process timings use the key the load benchmark reads the identity numbers with.
+    os.environ.setdefault("ID_NUMBER_KEY", BENCH_ID_NUMBER_KEY)
 
     seeds = []
     if not args.skip_sqlite:
@@ -42,13 +49,17 @@ def main():
     try:
         seeds.insert(0, ("PostgreSQL", *seed(args.database_url, args.households)))
         pages = measure_pages(args.database_url, args.repeats)
+        report = render(args, seeds, pages)
+        print(report)
+        args.output.write_text(report, encoding="utf-8")
+        print(f"written to {args.output}")
+        if not args.skip_load:
+            # gunicorn and the load generator over the same street; adds its section to the report.
+            load = [sys.executable, str(ROOT / "bench" / "load.py"), "--database-url", args.database_url]
+            subprocess.run([*load, "--output", str(args.output)], cwd=ROOT, check=True)
     finally:
         if not args.keep:
             drop_database(args.database_url)
-    report = render(args, seeds, pages)
-    print(report)
-    args.output.write_text(report, encoding="utf-8")
-    print(f"written to {args.output}")
 
 
 def seed(database_url, households):
@@ -202,6 +213,14 @@ def measure_pages(database_url, repeats):
         page("供暖：一个网格的楼宇", f"/heating/?grid={own_building.grid_id}")
         if heating_company and user.has_perm("heating.export_heatingticket"):
             page("供热公司未结报修单导出", f"/heating/tickets/export/?company={heating_company}")
+        page("月度报表 /reports/（上月）", "/reports/")
+        page("月度报表：一个网格", f"/reports/?node=grid:{own_building.grid_id}")
+        page(
+            "月度报表：一栋楼未按期走访明细", f"/reports/rows/visit_coverage/unvisited/?node=building:{own_building.pk}"
+        )
+        page("月度报表：打印页", "/reports/print/")
+
+    workbooks = time_workbooks()
 
     started = time.perf_counter()
     from households.services import reindex_households
@@ -219,7 +238,31 @@ def measure_pages(database_url, repeats):
         },
         "households": Household.objects.count(),
         "reindex": (len(sample), reindex_seconds),
+        "workbooks": workbooks,
     }
+
+
+def time_workbooks():
+    """The monthly job's work for last month, timed per node: the street and its first community (workbook and
+    printed page written to a temporary storage folder). [(node, seconds, workbook bytes, SQL queries)]"""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from grids.models import Community, Street
+    from reports import months, services
+
+    timings = []
+    with tempfile.TemporaryDirectory(prefix="jinse-bench-media-") as folder:
+        settings.MEDIA_ROOT = folder
+        month = months.last_month()
+        for node in (Street.objects.order_by("name").first(), Community.objects.order_by("name").first()):
+            report = services.stored_report_row(node, month)
+            started = time.perf_counter()
+            with CaptureQueriesContext(connection) as queries:
+                stored = services.generate_report(report.pk)
+            timings.append((str(node), time.perf_counter() - started, stored.workbook.size, len(queries)))
+    return timings
 
 
 def render(args, seeds, pages):
@@ -278,6 +321,19 @@ def render(args, seeds, pages):
                 f"| {row['user']} | {row['page']} | {row['median_ms']:.1f} | {row['max_ms']:.1f} "
                 f"| {row['queries']} | {row['bytes']:,} |"
             )
+    lines += [
+        "",
+        "## Monthly report",
+        "",
+        "The pages are in the table above (`/reports/`). The monthly job's work for one node — every section for "
+        "the month, the month before and the same month last year, the workbook and the printed page — timed "
+        "by `reports.services.generate_report`:",
+        "",
+        "| node | seconds | workbook bytes | SQL queries |",
+        "|---|---|---|---|",
+    ]
+    for node, seconds, size, queries in pages["workbooks"]:
+        lines.append(f"| {node} | {seconds:.1f} | {size:,} | {queries} |")
     return "\n".join(lines) + "\n"
 
 

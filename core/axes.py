@@ -116,3 +116,16 @@ def relabel_admin():
         admin.site.unregister(model)
         fieldsets = tuple((title and relabel(title), options) for title, options in base.fieldsets)
         admin.site.register(model, type(base.__name__, (base,), {"fieldsets": fieldsets, "__module__": __name__}))
+
+
+USERNAME_LENGTH = 255  # axes' username columns
+
+
+def username_of(request, credentials=None):
+    """The username a sign-in attempt is counted under (`AXES_USERNAME_CALLABLE`): axes' own choice, cut to the
+    length of its columns, so an over-long name is a failed sign-in rather than a database error."""
+    if credentials:
+        username = credentials.get(settings.AXES_USERNAME_FORM_FIELD)
+    else:
+        username = getattr(request, "data", request.POST).get(settings.AXES_USERNAME_FORM_FIELD)
+    return username[:USERNAME_LENGTH] if isinstance(username, str) else username

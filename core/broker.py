@@ -4,14 +4,23 @@
 unreachable: the data is already saved, and every job is a sweep over due dates kept in the database, so the
 next beat run catches up on anything lost. `broker_status()` is a cheap, cached connection check used by the
 page warning and by /healthz.
+
+What was left unsent while the broker was down goes out as soon as it is back, not at the next beat: an app
+registers the sweep that catches up (`catch_ups.register(CatchUp(...))`), and every worker sends each registered
+sweep whenever it connects to the broker, at start and again after it lost the connection (`CatchUpOnConnect`, a
+step of the worker's consumer, added in jinjiajiayuan/celery.py).
 """
 
 import functools
 import logging
+from dataclasses import dataclass, field
 
+from celery import bootsteps
 from celery import current_app as app
 from django.core.cache import cache
 from django.db import transaction
+
+from .registry import Registry
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +83,43 @@ def worker_status():
             status = {"ok": False, "workers": [], "error": exc.__class__.__name__}
         cache.set(WORKER_CACHE_KEY, status, CHECK_CACHE_SECONDS)
     return status
+
+
+# Catching up when the broker is back -------------------------------------------------------------------------
+
+catch_ups = Registry("catch-up sweeps")
+
+
+@dataclass(frozen=True)
+class CatchUp:
+    """A safe-to-repeat sweep (`task`, a registered task name, with `kwargs`) sent whenever a worker connects."""
+
+    key: str
+    task: str
+    kwargs: dict = field(default_factory=dict)
+
+
+def send_catch_ups(celery_app=None):
+    """Send every registered catch-up sweep; a failure is logged, never raised. Returns the keys sent."""
+    celery_app = celery_app or app
+    sent = []
+    for catch_up in catch_ups:
+        try:
+            celery_app.tasks[catch_up.task].apply_async(kwargs=catch_up.kwargs, retry=False)
+        except Exception:  # a worker that cannot send yet still starts; the beat sweep remains
+            logger.exception("Catch-up %s not sent; the next scheduled sweep will catch up.", catch_up.key)
+            continue
+        sent.append(catch_up.key)
+    return sent
+
+
+class CatchUpOnConnect(bootsteps.StartStopStep):
+    """A step of the worker's consumer: started each time the consumer connects to the broker (at start and after
+    every reconnection), it sends the registered catch-up sweeps."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def start(self, consumer):
+        sent = send_catch_ups(consumer.app)
+        if sent:
+            logger.info("Connected to the broker: catch-up sweeps sent: %s", ", ".join(sent))

@@ -17,11 +17,14 @@ import decimal
 import re
 
 import tablib
+from django.contrib.auth import get_permission_codename
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from import_export import widgets
 from import_export.formats.base_formats import CSV, XLSX
+
+from .audit import log_export
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Control characters an XLSX cell cannot hold (openpyxl refuses them).
@@ -75,7 +78,18 @@ class SafeCSV(SafeExportMixin, CSV):
 class ExportFilenameMixin:
     """An admin export named `<name>-<local date>.<ext>` in the user's language, sent with `filename*=` (RFC 6266 /
     RFC 5987) so a Chinese name reaches the browser intact; import-export writes a bare `filename="…"`, which
-    Django MIME-encodes when it is not ASCII."""
+    Django MIME-encodes when it is not ASCII.
+
+    Every admin export needs its own permission, `<app>.export_<model>` (seeing the rows is not enough), and is
+    written to the audit log: who, which model, how many rows (`core.audit.log_export`)."""
+
+    def has_export_permission(self, request):
+        return request.user.has_perm(f"{self.opts.app_label}.{get_permission_codename('export', self.opts)}")
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        data = super().get_data_for_export(request, queryset, **kwargs)
+        log_export(request.user, self.opts.label_lower, len(data), request=request)
+        return data
 
     def get_export_filename(self, request, queryset, file_format):
         return f"{self.get_export_name(request)}-{timezone.localdate():%Y-%m-%d}.{file_format.get_extension()}"

@@ -18,6 +18,7 @@ import random
 from django.utils import timezone
 
 from core.bulk import adapt, copy_rows, next_pk, reset_sequences
+from households.encryption import encrypt_id_number, id_number_hash
 from households.models import Household, LeadHousehold, OriginVillage, PartyMember, PriorityGroup, Resident, SearchKey
 from households.search import keys_for, room_code
 
@@ -124,11 +125,22 @@ def _write_households(ctx, homes, residents):
          for h in homes],
     )  # fmt: skip
     ctx.log(f"  写入居民户 {len(homes)}")
+    # Identity numbers as the model stores them: encrypted, with their keyed hash (`households.encryption`).
     copy_rows(
         Resident,
-        ("id", "household_id", "name", "gender", "birth_date", "id_number", "phone", "relation"),
+        ("id", "household_id", "name", "gender", "birth_date", "id_number", "id_number_hash", "phone", "relation"),
         [
-            (p.id, p.household_id, p.name, p.gender, adapt(p.birth_date), p.id_number, p.phone, p.relation)
+            (
+                p.id,
+                p.household_id,
+                p.name,
+                p.gender,
+                adapt(p.birth_date),
+                encrypt_id_number(p.id_number) if p.id_number else None,
+                id_number_hash(p.id_number),
+                p.phone,
+                p.relation,
+            )
             for p in residents
         ],
     )

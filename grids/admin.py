@@ -7,7 +7,7 @@ listed per request, so measures other apps register later (visits: 按期走访)
 """
 
 from django.contrib import admin
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
@@ -18,9 +18,12 @@ from import_export.admin import ExportMixin
 
 from accounts.admin import UserAdmin
 from accounts.models import User
+from core.admin import AutocompleteIdsMixin, ScopedAdminMixin
 from core.numbers import percent_value
+from core.parsing import parse_id
 from core.spreadsheet import ExportFilenameMixin, SafeXLSX, number_widget
 
+from . import monthly
 from .coverage import annotate_coverage, below_target_q, is_below, level_of, measures_for, on_target_q, shortfalls
 from .models import Building, Community, Grid, StaffAssignment, Street
 from .staffing import grid_worker_assignments
@@ -132,7 +135,27 @@ class ShareColumn:
         return _red(text) if is_below(share) else text
 
 
-class CoverageAdmin(ExportFilenameMixin, ExportMixin, admin.ModelAdmin):
+class MonthColumn:
+    """The coverage matrix in the admin: a building's share at one month's end ("50.0%（2/4）", red below
+    target), linking to the households not visited when it fell short. `counts` are the page's, counted once."""
+
+    def __init__(self, month_end, index, first, counts):
+        self.month_end, self.index, self.first, self.counts = month_end, index, first, counts
+        self.__name__ = f"month_{index}_column"
+        self.short_description = _("%(year)s年%(month)s月") % {"year": first.year, "month": first.month}
+
+    def __call__(self, building):
+        numerator, denominator = self.counts.get(building.pk, [(0, 0)] * (self.index + 1))[self.index]
+        share = monthly.share(numerator, denominator)
+        text = f"{percent(share)}（{numerator}/{denominator}）"
+        url = None
+        if numerator < denominator:
+            url = monthly.drill_url(self.month_end, f"building:{building.pk}", self.first)
+        shown = _red(text) if is_below(share) else text
+        return format_html('<a href="{}">{}</a>', url, shown) if url else shown
+
+
+class CoverageAdmin(ScopedAdminMixin, ExportFilenameMixin, ExportMixin, admin.ModelAdmin):
     """A grid level's changelist with one sortable share column per coverage measure and an Excel export."""
 
     list_per_page = 50
@@ -150,18 +173,22 @@ class CoverageAdmin(ExportFilenameMixin, ExportMixin, admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    def scope(self, queryset, user):
+        """The nodes over the grids the user may see (for admins and street leaders: all, without a subquery)."""
+        if user.sees_everything:
+            return queryset
+        grids = Grid.objects.visible_to(user)
+        level = level_of(self.model)
+        if level.grid_path:
+            return queryset.filter(pk__in=grids.values(level.grid_path))
+        return queryset.filter(grid__in=grids)
+
     def get_queryset(self, request):
-        """The nodes the user may see; on the changelist and its export with the coverage figures over what the
-        user may see (a cadre's street total counts only their community)."""
+        """The nodes the user may see (`scope`); on the changelist and its export with the coverage figures over
+        what the user may see (a cadre's street total counts only their community)."""
         queryset = super().get_queryset(request)
-        grids = None if request.user.sees_everything else Grid.objects.visible_to(request.user)
-        if grids is not None:
-            level = level_of(self.model)
-            if level.grid_path:
-                queryset = queryset.filter(pk__in=grids.values(level.grid_path))
-            else:
-                queryset = queryset.filter(grid__in=grids)
         if self._lists_coverage(request):
+            grids = None if request.user.sees_everything else Grid.objects.visible_to(request.user)
             queryset = annotate_coverage(queryset, grids=grids)
         return queryset
 
@@ -188,7 +215,7 @@ class CoverageAdmin(ExportFilenameMixin, ExportMixin, admin.ModelAdmin):
         return str(_("%(level)s覆盖") % {"level": self.opts.verbose_name})
 
 
-class AssignmentInline(admin.TabularInline):
+class AssignmentInline(AutocompleteIdsMixin, admin.TabularInline):
     model = StaffAssignment
     fields = ["user"]
     autocomplete_fields = ["user"]
@@ -295,6 +322,19 @@ class BuildingAdmin(CoverageAdmin):
     ]
     leading_columns = ["__str__", "grid", "community", "party_group_name", "party_group_leader", "households_link"]
 
+    def get_list_display(self, request):
+        """The coverage matrix's last six months as columns, when the list is narrowed to one grid (a bounded
+        number of households, counted once for the page)."""
+        columns = super().get_list_display(request)
+        month_end = monthly.month_end_measure()
+        grid = parse_id(request.GET.get("grid__id__exact"))
+        if month_end is None or grid is None:
+            return columns
+        days = monthly.month_days()
+        grids = Grid.objects.visible_to(request.user).filter(pk=grid)
+        counts = monthly.month_end_counts(Building, month_end, [day for _first, day in days], grids)
+        return [*columns, *(MonthColumn(month_end, i, first, counts) for i, (first, _day) in enumerate(days))]
+
     @admin.display(description=_("社区"), ordering="grid__community__name")
     def community(self, building):
         return building.grid.community
@@ -308,12 +348,19 @@ class BuildingAdmin(CoverageAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(admin.ModelAdmin):
+class StaffAssignmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["user", "user_role", "street", "community", "grid"]
     list_filter = ["user__role", "street", "community"]
     search_fields = ["user__username", "user__full_name", "grid__name", "community__name", "street__name"]
     autocomplete_fields = ["user", "street", "community", "grid"]
     list_select_related = ["user", "street", "community", "grid"]
+
+    def scope(self, queryset, user):
+        """Who works the grids and communities the user may see (not the street's other communities)."""
+        if user.sees_everything:
+            return queryset
+        grids = Grid.objects.visible_to(user)
+        return queryset.filter(Q(grid__in=grids) | Q(community__in=grids.values("community")) | Q(user=user))
 
     @admin.display(description=_("角色"), ordering="user__role")
     def user_role(self, assignment):

@@ -15,6 +15,12 @@ app registering "households visited within their policy interval" from its `AppC
                              denominator="household_count", counts=visited_counts))
 
 where `visited_counts(level, scope)` returns `{"visited_count": <an aggregate or count_per_node(...)>}`.
+
+Counting a street's 100,000 households takes a good part of a second, so every grid's counts are also taken
+once a night into `CoverageSnapshot` (`grids.snapshots`). With `snapshot=True`, `annotate_coverage` reads the
+street, community and grid levels from those rows — a grid's own row, or the sum over the grids beneath a
+community or street — except the counts a measure marks `not_additive` (a grid worker of two grids is one
+person), which are counted live above the grid: they come from the small staff tables.
 """
 
 from collections.abc import Callable
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, ExpressionWrapper, F, FloatField, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, ExpressionWrapper, F, FloatField, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +136,9 @@ class Measure:
     denominator_label: str = ""
     #: further (annotation, label) pairs worth exporting, e.g. the number of grid workers
     extra: tuple[tuple[str, str], ...] = ()
+    #: counts that do not add up across grids (the same person counted in two grids): above the grid level they
+    #: are never read from the nightly snapshot
+    not_additive: tuple[str, ...] = ()
 
     @property
     def share(self):
@@ -196,6 +205,7 @@ MEASURES = [
         numerator_label=_("有网格员的网格数"),
         denominator_label=_("网格数"),
         extra=(("grid_worker_count", _("网格员人数")),),
+        not_additive=("grid_worker_count",),
     ),
 ]
 
@@ -219,17 +229,42 @@ def _share(numerator, denominator):
     return PerNode(Cast(F(numerator), FloatField()) / NullIf(F(denominator), Value(0)), output_field=FloatField())
 
 
-def annotate_coverage(queryset, *, grids=None):
+def count_names(level):
+    """The names of the counts the measures of `level` (a `Level`) annotate, e.g. "household_count"."""
+    names = {}
+    for measure in measures_for(level):
+        names.update(dict.fromkeys(measure.counts(level, Scope())))
+    return list(names)
+
+
+def _snapshot_count(level, name, scope):
+    """The count `name` read from the nightly snapshot: the grid's own row, or the sum over the grids beneath."""
+    if level.name == "grid":
+        value = Cast(F(f"coverage_snapshot__counts__{name}"), IntegerField())
+        return PerNode(Coalesce(value, Value(0)), output_field=IntegerField())
+    value = Cast(F(f"{level.grids_below}__coverage_snapshot__counts__{name}"), IntegerField())
+    return Coalesce(Sum(value, filter=scope.condition(level)), Value(0))
+
+
+def annotate_coverage(queryset, *, grids=None, snapshot=False):
     """The street, community, grid or building queryset with every coverage count and share annotated.
 
     With `grids` (a Grid queryset, e.g. `Grid.objects.visible_to(user)`) only what lies under those grids is
-    counted, so a user's street total covers just the grids they may see.
+    counted, so a user's street total covers just the grids they may see. With `snapshot`, the counts of streets,
+    communities and grids come from the nightly snapshot (see the module docstring); check first that it covers
+    the grids in scope (`grids.snapshots.snapshot_taken_at`). Buildings are always counted live.
     """
     level, scope = level_of(queryset.model), Scope(grids)
     counts = {}
     for measure in measures_for(level):
         for name, expression in measure.counts(level, scope).items():
             counts.setdefault(name, expression)
+    if snapshot and level.name != "building":
+        live = set() if level.name == "grid" else {n for m in measures_for(level) for n in m.not_additive}
+        counts = {
+            name: expression if name in live else _snapshot_count(level, name, scope)
+            for name, expression in counts.items()
+        }
     shares = {m.share: _share(m.numerator, m.denominator) for m in measures_for(level)}
     if scope.grids is not None:
         # Filtering before annotating makes the household join start from the grids in scope (Django reuses

@@ -43,6 +43,7 @@ class Street(models.Model):
         verbose_name = _("街道")
         verbose_name_plural = _("街道（一级）")
         ordering = ["name"]
+        permissions = [("export_street", _("可导出街道覆盖情况"))]
 
     def __str__(self):
         return self.name
@@ -67,6 +68,7 @@ class Community(models.Model):
         verbose_name_plural = _("社区（二级）")
         ordering = ["street__name", "name"]
         constraints = [models.UniqueConstraint(fields=["street", "name"], name="community_unique_name")]
+        permissions = [("export_community", _("可导出社区覆盖情况"))]
 
     def __str__(self):
         return self.name
@@ -99,6 +101,7 @@ class Grid(models.Model):
         verbose_name_plural = _("网格（三级）")
         ordering = ["community__name", "name"]
         constraints = [models.UniqueConstraint(fields=["community", "name"], name="grid_unique_name")]
+        permissions = [("export_grid", _("可导出网格覆盖情况"))]
 
     def __str__(self):
         return self.name
@@ -129,6 +132,7 @@ class Building(models.Model):
         # Natural order: 2号楼 before 10号楼 (shorter numbers first, then as text).
         ordering = ["grid_id", Length("number"), "number"]
         constraints = [models.UniqueConstraint(fields=["grid", "number"], name="building_unique_number")]
+        permissions = [("export_building", _("可导出楼宇覆盖情况"))]
 
     def __str__(self):
         return _("%(number)s号楼") % {"number": self.number}
@@ -181,3 +185,22 @@ class StaffAssignment(models.Model):
     def clean(self):
         if sum(x is not None for x in (self.street_id, self.community_id, self.grid_id)) != 1:
             raise ValidationError(_("请在街道、社区、网格中选择且只选择一个。"))
+
+
+class CoverageSnapshot(models.Model):
+    """One grid's coverage counts as the nightly job found them (`grids.snapshots`): the pages above a grid add up
+    these rows instead of counting the households again on every view."""
+
+    grid = models.OneToOneField(
+        Grid, verbose_name=_("网格"), on_delete=models.CASCADE, primary_key=True, related_name="coverage_snapshot"
+    )
+    #: {count name: value}, e.g. {"household_count": 480, "visited_count": 401, …}
+    counts = models.JSONField(_("统计"), default=dict)
+    taken_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("网格覆盖统计")
+        verbose_name_plural = _("网格覆盖统计")
+
+    def __str__(self):
+        return f"{self.grid} @ {self.taken_at:%Y-%m-%d %H:%M}"

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models.functions import Length
 from django.shortcuts import render
 
@@ -9,7 +10,11 @@ from core.numbers import percent_value
 from .access import access_grid
 from .coverage import annotate_coverage, level_of, measures_for, shortfalls, target
 from .models import Community, Grid, Street
+from .monthly import matrix
 from .sections import sections_for
+from .snapshots import snapshot_taken_at
+
+GRIDS_PER_PAGE = 25
 
 
 @login_required
@@ -28,9 +33,17 @@ def coverage(request):
         communities = Community.objects.filter(pk__in=grids.values("community"))
         # A street's figures then count only the user's nodes: say whose they are ("金色嘉苑社区合计 2402 户").
         scope_label = "、".join(str(a.node) for a in user.assignments.select_related("street", "community", "grid"))
-    streets = list(annotate_coverage(streets, grids=scope))
-    communities = list(annotate_coverage(communities, grids=scope))
-    grid_rows = list(annotate_coverage(grids.order_by("community_id", "name"), grids=scope))
+    # Street, community and grid figures from last night's count when it covers the user's grids (grids.snapshots).
+    taken_at = snapshot_taken_at(scope)
+    nightly = {"grids": scope, "snapshot": taken_at is not None}
+    streets = list(annotate_coverage(streets, **nightly))
+    communities = list(annotate_coverage(communities, **nightly))
+    # The grids a page at a time (a street has hundreds): their ids first, then the figures of those only.
+    grid_order = ("community_id", "name")
+    grid_page = Paginator(grids.order_by(*grid_order).values_list("pk", flat=True), GRIDS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    grid_rows = list(annotate_coverage(grids.filter(pk__in=list(grid_page)).order_by(*grid_order), **nightly))
 
     selected, buildings = None, None
     if "grid" in request.GET:
@@ -40,10 +53,11 @@ def coverage(request):
     grids_by_community = defaultdict(list)
     for grid in grid_rows:
         grids_by_community[grid.community_id].append(_row(grid))
+    first_pages = _first_grid_pages(communities)
     communities_by_street = defaultdict(list)
     for community in communities:
         communities_by_street[community.street_id].append(
-            {**_row(community), "grids": grids_by_community[community.pk]}
+            {**_row(community), "grids": grids_by_community[community.pk], "grids_page": first_pages[community.pk]}
         )
     tree = [{**_row(street), "communities": communities_by_street[street.pk]} for street in streets]
 
@@ -58,18 +72,37 @@ def coverage(request):
         "grids/coverage.html",
         {
             "tree": tree,
+            "grid_page": grid_page,
+            "figures_taken_at": taken_at,
             "scope_label": scope_label,
             "selected": selected,
             "buildings": [_row(building) for building in buildings or []],
             "measures": {level: measures_for(level) for level in ("street", "community", "grid", "building")},
             "chart": _chart_data(compared),
             "sections": sections_for(user, grids),
+            "matrix": matrix(
+                user,
+                grids,
+                community=request.GET.get("matrix"),
+                grid=request.GET.get("matrix_grid"),
+                grouping=request.GET.get("group"),
+            ),
         },
     )
 
 
 def _row(node):
     return {"node": node, "shortfalls": shortfalls(node)}
+
+
+def _first_grid_pages(communities):
+    """{community id: the page of the grid list where its grids begin}, from the communities' grid counts (the grid
+    list is ordered by community, then name)."""
+    pages, listed = {}, 0
+    for community in sorted(communities, key=lambda c: c.pk):
+        pages[community.pk] = listed // GRIDS_PER_PAGE + 1
+        listed += community.grid_count
+    return pages
 
 
 def _chart_data(nodes):

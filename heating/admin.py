@@ -20,6 +20,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import AutocompleteIdsMixin, ScopedAdminMixin
 from grids.models import Building, Grid
 from households.models import Household
 
@@ -40,17 +41,8 @@ from .sweep import schedule_season_check, with_check_progress
 SWEEP_DAYS = 14
 
 
-class ScopedAdmin(admin.ModelAdmin):
-    """Lists what the user may see: the model's `visible_to` for anyone but a superuser."""
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        if request.user.is_superuser:
-            return queryset
-        return self.scope(queryset, request.user)
-
-    def scope(self, queryset, user):
-        return queryset.visible_to(user)
+class ScopedAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Lists what the user may see: the model's `visible_to` for anyone but a superuser (`core.admin`)."""
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -95,7 +87,7 @@ class HeatingSeasonAdmin(ScopedAdmin):
     fields = ["community", "name", "starts_on", "ends_on", "standard_celsius", "cold_readings_for_ticket"]
 
 
-class BuildingSupplyInline(admin.TabularInline):
+class BuildingSupplyInline(AutocompleteIdsMixin, admin.TabularInline):
     """The buildings a company heats; a building can be in one company's list only (its supply is one row)."""
 
     model = BuildingSupply

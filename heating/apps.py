@@ -30,6 +30,7 @@ class HeatingConfig(AppConfig):
         from core.navigation import NavEntry
         from core.reports import ReportSection
 
+        from . import report_tables, village_figures
         from .sections import heating_card, heating_section, may_view
 
         navigation.register(
@@ -38,9 +39,16 @@ class HeatingConfig(AppConfig):
         workbench.register(heating_card)
         reports.register(
             ReportSection(
-                key="heating", title=_("供暖"), build=heating_section, template="heating/_report.html", order=30
+                key="heating",
+                title=_("供暖"),
+                build=heating_section,
+                template="heating/_report.html",
+                order=30,
+                tables=report_tables.heating_tables,
+                rows=report_tables.heating_rows,
             )
         )
+        reports.register_village_figure(village_figures.HEATING_COMPLAINTS)
 
     def register_tickets(self):
         """Tickets to the heating company: overdue ones escalated to the community's cadres, the cadres' digest."""

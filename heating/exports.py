@@ -9,7 +9,6 @@ from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.spreadsheet import SafeXLSX
 from households import pii
 from households.models import Resident, head_name_of
 
@@ -49,8 +48,8 @@ def hours_late(ticket, now):
     return round((now - ticket.deadline_at).total_seconds() / 3600, 1) if ticket.is_overdue else None
 
 
-def ticket_workbook(company, user, *, now=None):
-    """The .xlsx bytes of `company`'s open tickets as `user` may see them."""
+def ticket_dataset(company, user, *, now=None):
+    """`company`'s open tickets as `user` may see them, a row each."""
     now = now or timezone.now()
     dataset = tablib.Dataset(
         headers=[
@@ -92,4 +91,4 @@ def ticket_workbook(company, user, *, now=None):
                 ticket.get_source_display(),
             ]
         )
-    return SafeXLSX().export_data(dataset)
+    return dataset

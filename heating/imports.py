@@ -219,7 +219,7 @@ class _Parser:
 
     def _household(self, number, building, households, code):
         unit, _dash, room = code.partition("-")
-        if not unit.isdigit() or not room:
+        if not (unit.isascii() and unit.isdigit()) or not room:
             self._error(number, _("房号“%(code)s”应写作“单元-房号”，如 2-501。") % {"code": code})
             return None
         if building is None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.parsing import parse_id
 from core.reports import Column, Link, Row, RowList, Table
 from households.models import Household
 
@@ -139,8 +140,8 @@ def heating_rows(figure, node, month, user, params):
         .values("at")[:1]
     )
     tickets = HeatingTicket.objects.filter(season__in=season_ids, household__in=households)
-    if str(params.get("company", "")).isdigit():
-        tickets = tickets.filter(company=int(params["company"]))
+    if company := parse_id(params.get("company")):
+        tickets = tickets.filter(company=company)
     if figure == "reported":
         return _ticket_rows(tickets.filter(reported), title)
     tickets = tickets.filter(closed)

@@ -20,10 +20,13 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
+from core.audit import log_export
+from core.parsing import parse_id
+from core.spreadsheet import SafeXLSX
 from grids.models import Building
 
 from .access import access_ticket
-from .exports import ticket_workbook
+from .exports import ticket_dataset
 from .models import HeatingCompany, HeatingTicket, InvalidTicketMove
 from .services import record_reply
 from .ticket_forms import TicketMoveForm, TicketReplyForm
@@ -219,12 +222,13 @@ def ticket_export(request):
     """One company's open tickets (`?company=<id>`) that the user may see, as an Excel sheet."""
     if not request.user.has_perm(EXPORT_PERMISSION):
         raise PermissionDenied
-    company_id = request.GET.get("company", "")
-    company = get_object_or_404(HeatingCompany, pk=company_id if company_id.isdigit() else None)
+    company = get_object_or_404(HeatingCompany, pk=parse_id(request.GET.get("company")))
     filename = _("%(company)s-未结供热报修单-%(date)s.xlsx") % {
         "company": company.name,
         "date": f"{timezone.localdate():%Y-%m-%d}",
     }
-    response = HttpResponse(ticket_workbook(company, request.user), content_type=XLSX_TYPE)
+    tickets = ticket_dataset(company, request.user)
+    log_export(request.user, "heating.heatingticket", len(tickets), request=request, company=company.pk)
+    response = HttpResponse(SafeXLSX().export_data(tickets), content_type=XLSX_TYPE)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     return response

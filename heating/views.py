@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
+from core.offline import outbox_capable
 from core.parsing import parse_uuid
 from households.access import household_from_query
 from households.views import household_search
@@ -33,6 +34,7 @@ from .services import NoCompany, NoSeason, record_inspection
 ADD_INSPECTION = "heating.add_heatinginspection"
 
 
+@outbox_capable
 @login_required
 def inspection_create(request):
     household = household_from_query(request)

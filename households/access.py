@@ -3,6 +3,8 @@
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from core.parsing import parse_id
+
 from .models import Household, Resident
 
 
@@ -30,6 +32,7 @@ def household_from_query(request):
     raw = request.GET.get("household", "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    pk = parse_id(raw)
+    if pk is None:
         raise Http404
-    return access_household(request.user, int(raw))
+    return access_household(request.user, pk)

@@ -1,8 +1,10 @@
 """The households admin: households with their residents inline, residents, party members, lead households,
 identity-number reveals, and the import/export of the resident sheet.
 
-Writes go through `services` (search keys rebuilt in the same transaction); phones and identity numbers are
-shown as `households.pii` allows.
+Writes go through `services` (search keys rebuilt in the same transaction); phones are shown as `households.pii`
+allows. Anyone but a superuser sees the households under their grid nodes only (`core.admin.ScopedAdminMixin`)
+and identity numbers masked: they may type a new number, never read the stored one here (the household page's
+reveal button shows it, recorded).
 """
 
 import re
@@ -21,13 +23,15 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import XLSX
 from import_export.results import RowResult
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from accounts.admin import ReadOnlyAdmin
+from core.admin import ScopedAdminMixin
 from core.spreadsheet import ChineseCSV, ExportFilenameMixin, SafeCSV, SafeXLSX
 
 from . import pii
 from .exports import HouseholdExportResource, ResidentExportResource
-from .idcard import mask_phone, normalize_id_number
+from .idcard import mask_id_number, mask_phone, normalize_id_number
 from .imports import ResidentImportResource
 from .models import (
     Household,
@@ -88,9 +92,6 @@ class HouseholdImportExportMixin(ExportFilenameMixin, ImportExportMixin):
             ]
         )
 
-    def has_export_permission(self, request):
-        return self.has_view_permission(request)
-
     def add_success_message(self, result, request):
         messages.success(
             request,
@@ -132,12 +133,13 @@ class PriorityGroupAdmin(admin.ModelAdmin):
         return group.resident_count
 
 
-class ResidentInlineForm(forms.ModelForm):
-    """The identity number is write-only here: shown masked, kept when left blank, full value on the resident page."""
+def in_visible_households(queryset, user, household_field="household"):
+    """The rows whose household (`household_field`, a `__` path) lies under the user's grid nodes."""
+    return queryset.filter(**{f"{household_field}__in": Household.objects.visible_to(user)})
 
-    class Meta:
-        model = Resident
-        fields = ["name", "gender", "birth_date", "id_number", "phone", "relation", "priority_groups"]
+
+class WriteOnlyIdNumberForm(forms.ModelForm):
+    """The identity number is write-only: shown masked, kept when left blank."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -151,6 +153,14 @@ class ResidentInlineForm(forms.ModelForm):
         if not value and self.instance.pk:
             return self.instance.id_number
         return value or None
+
+
+class ResidentInlineForm(WriteOnlyIdNumberForm):
+    """A member row of the household page (the full number shows to superusers on the resident page only)."""
+
+    class Meta:
+        model = Resident
+        fields = ["name", "gender", "birth_date", "id_number", "phone", "relation", "priority_groups"]
 
     def validate_unique(self):
         super().validate_unique()
@@ -204,7 +214,7 @@ class ResidentInline(MaskedPersonalData, admin.TabularInline):
         if not pii.may_see_phone(request.user):
             masked["phone"] = "masked_phone"
         # The form masks the number it edits; a view-only page would show the stored value.
-        if not self.has_change_permission(request, obj) and not pii.may_reveal_id_number(request.user):
+        if not self.has_change_permission(request, obj):
             masked["id_number"] = "masked_id_number"
         return [masked.get(name, name) for name in self.fields]
 
@@ -225,7 +235,7 @@ class LeadHouseholdLinkFilter(admin.SimpleListFilter):
 
 
 @admin.register(Household)
-class HouseholdAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
+class HouseholdAdmin(ScopedAdminMixin, HouseholdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [HouseholdExportResource]
     list_display = [
         "room_code_display",
@@ -309,8 +319,23 @@ class HouseholdAdmin(HouseholdImportExportMixin, SimpleHistoryAdmin):
         )
 
 
+class MaskedHistory(HistoricalRecordContextHelper):
+    """A resident's change history with the identity number masked, and the phone as `pii` shows it to `user`."""
+
+    def __init__(self, model, historical_record, *, user):
+        super().__init__(model, historical_record)
+        self.user = user
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "id_number":
+            return mask_id_number(value)
+        if change.field == "phone":
+            return pii.phone_for(self.user, value)
+        return super().prepare_delta_change_value(change, value)
+
+
 @admin.register(Resident)
-class ResidentAdmin(MaskedPersonalData, HouseholdImportExportMixin, SimpleHistoryAdmin):
+class ResidentAdmin(ScopedAdminMixin, MaskedPersonalData, HouseholdImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ResidentExportResource]
     list_display = [
         "name",
@@ -328,19 +353,29 @@ class ResidentAdmin(MaskedPersonalData, HouseholdImportExportMixin, SimpleHistor
     autocomplete_fields = ["household"]
     filter_horizontal = ["priority_groups"]
 
+    def scope(self, queryset, user):
+        return in_visible_households(queryset, user)
+
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("priority_groups")
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if not request.user.is_superuser:
+            kwargs["form"] = WriteOnlyIdNumberForm
+        return super().get_form(request, obj, change, **kwargs)
+
     def get_search_results(self, request, queryset, search_term):
-        """A full identity number is looked up by exact equality (the unique index), never by LIKE."""
+        """A full identity number is looked up by its keyed hash (the unique index), never by LIKE."""
         number = normalize_id_number(search_term)
         if FULL_ID_NUMBER.match(number):
-            return queryset.filter(id_number=number), False
+            return queryset.with_id_number(number), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_fields(self, request, obj=None):
         fields = ["household", "name", "gender", "birth_date", "id_number", "phone", "relation", "priority_groups"]
-        if obj is not None and obj.id_number and not pii.may_reveal_id_number(request.user):
+        # Anyone else edits the number through the write-only form; a view-only page would show the stored value.
+        read_only = not request.user.is_superuser and not self.has_change_permission(request, obj)
+        if obj is not None and obj.id_number and read_only:
             fields[fields.index("id_number")] = "masked_id_number"
         if obj is not None and obj.phone and not pii.may_see_phone(request.user):
             fields[fields.index("phone")] = "masked_phone"
@@ -350,11 +385,17 @@ class ResidentAdmin(MaskedPersonalData, HouseholdImportExportMixin, SimpleHistor
         return ["masked_id_number", "masked_phone"]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and pii.may_reveal_id_number(request.user):
+        """A superuser's page shows the full number: the showing is recorded."""
+        if request.method == "GET" and request.user.is_superuser:
             resident = self.get_object(request, object_id)
             if resident is not None and resident.id_number and self.has_view_or_change_permission(request, resident):
-                reveal_id_number(user=request.user, resident=resident)
+                reveal_id_number(user=request.user, resident=resident, request=request)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        if request.user.is_superuser:
+            return super().get_historical_record_context_helper(request, historical_record)
+        return MaskedHistory(self.model, historical_record, user=request.user)
 
     @admin.display(description=_("居民户"), ordering="household__building__number")
     def household_display(self, resident):
@@ -382,13 +423,16 @@ class ResidentAdmin(MaskedPersonalData, HouseholdImportExportMixin, SimpleHistor
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(SimpleHistoryAdmin):
+class PartyMemberAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["resident", "household_display", "joined_on", "party_role", "is_probationary"]
     list_filter = ["party_role", "is_probationary"]
     list_select_related = ["resident__household__building"]
     search_fields = ["resident__name"]
     autocomplete_fields = ["resident"]
     date_hierarchy = "joined_on"
+
+    def scope(self, queryset, user):
+        return in_visible_households(queryset, user, "resident__household")
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(*self.list_select_related)
@@ -399,7 +443,7 @@ class PartyMemberAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(LeadHousehold)
-class LeadHouseholdAdmin(SimpleHistoryAdmin):
+class LeadHouseholdAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["household_display", "party_member", "grid_display", "since_on", "linked_count"]
     list_filter = ["household__building__grid"]
     list_select_related = ["household__building__grid", "party_member__resident"]
@@ -429,12 +473,15 @@ class LeadHouseholdAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IdentityReveal)
-class IdentityRevealAdmin(ReadOnlyAdmin):
+class IdentityRevealAdmin(ScopedAdminMixin, ReadOnlyAdmin):
     list_display = ["revealed_at", "user", "resident", "masked_id_number"]
     list_select_related = ["user", "resident"]
     list_filter = ["revealed_at"]
     search_fields = ["user__username", "user__full_name", "resident__name"]
     date_hierarchy = "revealed_at"
+
+    def scope(self, queryset, user):
+        return in_visible_households(queryset, user, "resident__household")
 
     @admin.display(description=_("身份证号"))
     def masked_id_number(self, reveal):

@@ -14,5 +14,6 @@ class HouseholdsConfig(AppConfig):
         from .workbench import browse_card
 
         refdata.register("households.migrations.0002_priority_groups_and_roles.forwards")
+        refdata.register("households.migrations.0011_id_number_hash_unique_and_exports.forwards")
         navigation.register(NavEntry(key="households", label=_("居民户"), url_name="household_list", order=20))
         workbench.register(browse_card)

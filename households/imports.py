@@ -209,7 +209,7 @@ class ResidentImportResource(resources.ModelResource):
         except ValueError:
             return None  # reported on the row by import_instance
         if id_number:
-            return residents.filter(id_number=id_number).first()
+            return residents.with_id_number(id_number).first()
         household = self._row.household
         name = cell_text(row.get(COLUMNS["name"]))
         if household is not None and household.pk and name:
@@ -324,7 +324,7 @@ class HouseholdRow:
             self._error("room", _("请填写房号。"))
         elif len(room) > Household._meta.get_field("room").max_length:
             self._error("room", _("房号“%(room)s”过长。") % {"room": room})
-        if floor is None and room[:-2].isdigit():
+        if floor is None and room[:-2].isascii() and room[:-2].isdigit():
             floor = int(room[:-2])
         building = self._building(
             cell_text(row.get(COLUMNS["community"])),
@@ -378,7 +378,7 @@ class HouseholdRow:
             if required:
                 self._error(name, _("请填写%(column)s。") % {"column": COLUMNS[name]})
             return None
-        if text.isdigit() and 0 < int(text) < 1000:
+        if text.isascii() and text.isdigit() and 0 < int(text) < 1000:
             return int(text)
         self._error(name, _("%(column)s应为正整数，而不是“%(value)s”。") % {"column": COLUMNS[name], "value": text})
         return None

@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from grids.models import Building, Grid, Street
 
 from . import listing
+from .encryption import EncryptedIdNumberField, IdNumberHashField, id_number_hash
 from .idcard import birth_date_of, is_male, mask_id_number, normalize_id_number, validate_id_number
 from .search import query_words, room_code
 
@@ -137,6 +138,7 @@ class Household(models.Model):
         verbose_name = _("居民户")
         verbose_name_plural = _("居民户")
         ordering = ["building_id", "unit", "room"]
+        permissions = [("export_household", _("可导出居民户"))]
         constraints = [
             models.UniqueConstraint(fields=["building", "unit", "room"], name="household_unique_dwelling"),
         ]
@@ -156,6 +158,12 @@ class Household(models.Model):
 
 # How household members are listed: head first, then by closeness of relation (`Resident.Relation` values).
 RELATION_ORDER = ["head", "spouse", "parent", "child", "grandchild", "other"]
+
+
+class ResidentQuerySet(models.QuerySet):
+    def with_id_number(self, number):
+        """The resident with this identity number, found by its keyed hash (`households.encryption`)."""
+        return self.filter(id_number_hash=id_number_hash(number))
 
 
 class Resident(models.Model):
@@ -178,13 +186,15 @@ class Resident(models.Model):
     # Blank in a form or an import row when an 18-digit identity number says it (see `fill_from_id_number`).
     gender = models.CharField(_("性别"), max_length=6, choices=Gender.choices, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    id_number = models.CharField(
-        _("身份证号"),
-        max_length=18,
+    # Stored encrypted; unique and looked up through `id_number_hash` (`households.encryption`).
+    id_number = EncryptedIdNumberField(
+        _("身份证号"), max_length=18, null=True, blank=True, validators=[validate_id_number]
+    )
+    id_number_hash = IdNumberHashField(
+        _("身份证号摘要"),
         unique=True,
         null=True,
         blank=True,
-        validators=[validate_id_number],
         error_messages={"unique": _("该身份证号已登记为另一位居民。")},
     )
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
@@ -193,7 +203,8 @@ class Resident(models.Model):
         PriorityGroup, verbose_name=_("重点人群"), blank=True, related_name="residents"
     )
 
-    history = HistoricalRecords(m2m_fields=[priority_groups])
+    objects = ResidentQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[priority_groups], excluded_fields=["id_number_hash"])
 
     class Meta:
         verbose_name = _("居民")
@@ -210,6 +221,7 @@ class Resident(models.Model):
         permissions = [
             ("reveal_id_number", _("可查看完整身份证号")),
             ("view_full_phone", _("可查看完整手机号")),
+            ("export_resident", _("可导出居民")),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -223,6 +235,13 @@ class Resident(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The keyed hash follows the number it is computed from.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "id_number" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "id_number_hash"}
+        super().save(*args, **kwargs)
 
     @property
     def masked_id_number(self):
@@ -263,6 +282,22 @@ class Resident(models.Model):
             errors["gender"] = _("请填写性别（男或女）。")
         if errors:
             raise ValidationError(errors)
+
+    def validate_unique(self, exclude=None):
+        """Django's checks, with the identity number's uniqueness (kept by its keyed hash) reported on `id_number`."""
+        exclude = set(exclude or ())
+        if "id_number" in exclude:
+            exclude.add("id_number_hash")
+        else:
+            exclude.discard("id_number_hash")
+            self.id_number_hash = id_number_hash(self.id_number)
+        try:
+            super().validate_unique(exclude=exclude)
+        except ValidationError as error:
+            errors = error.update_error_dict({})
+            if "id_number_hash" in errors:
+                errors.setdefault("id_number", []).extend(errors.pop("id_number_hash"))
+            raise ValidationError(errors) from None
 
     def validate_constraints(self, exclude=None):
         """Django's checks, with a second head reported on `relation`, naming the head the household has."""

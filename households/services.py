@@ -7,6 +7,8 @@ rebuild they share (the demo seed writes the same keys in bulk itself).
 
 from django.db import transaction
 
+from core.audit import audit
+
 from .models import Household, IdentityReveal, Resident, SearchKey
 from .search import keys_for
 
@@ -35,20 +37,23 @@ def reindex_households(household_ids):
             SearchKey.objects.bulk_create(rows, batch_size=5000)
 
 
-def reveal_id_number(*, user, resident):
-    """Return the resident's full identity-card number and record who saw it.
+def reveal_id_number(*, user, resident, request=None):
+    """Return the resident's full identity-card number and record who saw it (a row and an audit line).
 
     Callers check `households.reveal_id_number` first; this only records.
     """
     IdentityReveal.objects.create(user=user, resident=resident)
+    audit("reveal", user=user, request=request, resident=resident.pk)
     return resident.id_number
 
 
-def record_id_reveals(*, user, resident_ids):
+def record_id_reveals(*, user, resident_ids, request=None):
     """Record that `user` saw the full identity-card numbers of these residents (an export, for example)."""
+    resident_ids = list(resident_ids)
     IdentityReveal.objects.bulk_create(
         [IdentityReveal(user=user, resident_id=pk) for pk in resident_ids], batch_size=2000
     )
+    audit("reveal", user=user, request=request, residents=len(resident_ids), via="export")
 
 
 def save_household(*, household, save_residents=None):

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.paging import CappedPaginator
 from grids.access import access_building, access_grid
 from grids.models import Grid
 
@@ -38,7 +39,8 @@ def household_search(request, *, title=None, target_url=None):
     households = Household.objects.none()
     if words:
         households = Household.objects.visible_to(request.user).search(query).listing()
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    # A common surname matches thousands: counted up to a cap ("1000+"), as a search is refined, not paged through.
+    page = CappedPaginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     template = "households/_results.html" if request.htmx else "households/household_list.html"
     return render(
         request,
@@ -144,5 +146,5 @@ def resident_reveal_id(request, pk):
     return render(
         request,
         "households/_id_number.html",
-        {"resident": resident, "id_number": reveal_id_number(user=request.user, resident=resident)},
+        {"resident": resident, "id_number": reveal_id_number(user=request.user, resident=resident, request=request)},
     )

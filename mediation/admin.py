@@ -22,6 +22,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from accounts.models import User
 from core.admin import ScopedAdminMixin
+from core.parsing import parse_id
 from grids.models import Grid
 
 from .models import (
@@ -260,9 +261,9 @@ class MediatorFilter(admin.SimpleListFilter):
         return [(mediator.pk, f"{mediator.name}（{mediator.community.name}）") for mediator in mediators]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if mediator_id := parse_id(self.value()):
             active = DisputeMediator.objects.filter(
-                dispute=OuterRef("pk"), mediator_id=self.value(), recused_at__isnull=True
+                dispute=OuterRef("pk"), mediator_id=mediator_id, recused_at__isnull=True
             )
             return queryset.filter(Exists(active))
         return queryset

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MediationConfig(AppConfig):
@@ -37,7 +38,7 @@ class MediationConfig(AppConfig):
                 order=40,
             )
         )
-        timeline.register(disputes, nouns=(_("调解"),))
+        timeline.register(disputes, nouns=(pgettext_lazy("timeline", "调解"),))
         request_actions.register(
             RequestAction(
                 key="mediation_dispute",
@@ -76,13 +77,14 @@ class MediationConfig(AppConfig):
         )
 
     def register_figures(self):
-        """The 调解 menu entry, the workbench card, the monthly report section."""
+        """The 调解 menu entry, the workbench card, the monthly report section and disputes by origin village."""
         from accounts import workbench
         from core import navigation, reports
         from core.navigation import NavEntry
         from core.reports import ReportSection
 
-        from .sections import may_view, mediation_card, mediation_section
+        from . import report_tables, village_figures
+        from .sections import may_view, mediation_card, report_section
 
         navigation.register(
             NavEntry(key="mediation", label=_("调解"), url_name="mediation_index", order=55, visible=may_view)
@@ -92,8 +94,12 @@ class MediationConfig(AppConfig):
             ReportSection(
                 key="mediation",
                 title=_("调解"),
-                build=mediation_section,
+                build=report_section,
                 template="mediation/_report.html",
                 order=40,
+                tables=report_tables.mediation_tables,
+                rows=report_tables.mediation_rows,
             )
         )
+        reports.register_village_figure(village_figures.DISPUTES)
+        reports.register_village_figure(village_figures.DISPUTE_PAIRS)

@@ -27,7 +27,7 @@ ROOM_PARTS = re.compile(r"[0-9A-Za-z]+")
 def parse_room_code(text):
     """(building number, unit, room) from a typed room code, or None when it is not three parts."""
     parts = ROOM_PARTS.findall(text or "")
-    if len(parts) != 3 or not parts[1].isdigit():
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()):
         return None
     return parts[0], int(parts[1]), parts[2]
 

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -40,7 +41,7 @@ NO_FIGURE = "—"
 def figure_headers():
     return [
         _("受理"),
-        _("调解"),
+        pgettext("statistics", "调解"),
         _("调解成功"),
         _("调解不成"),
         _("成功率"),

@@ -15,6 +15,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.parsing import parse_id
 from grids.models import Community, Grid
 from households.models import Household, Resident
 
@@ -193,7 +194,7 @@ class PartyForm(forms.Form):
         # Residents found for this block when the page is shown again without JavaScript.
         self.results, self.more_results, self.searched = None, False, False
         raw = self["resident"].value()
-        self.chosen = residents.filter(pk=raw).first() if str(raw or "").isdigit() else None
+        self.chosen = residents.filter(pk=pk).first() if (pk := parse_id(raw)) else None
 
     def has_changed(self):
         # The kind has a default: a block counts as filled in only when it names someone or says something.

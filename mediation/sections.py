@@ -36,7 +36,7 @@ def mediation_card(request):
 
 def disputes_under(node, user):
     """The disputes `user` counts under `node`: a street's communities, a community, or the disputes recorded
-    in a grid (None: all the user counts)."""
+    in a grid (None: all the user counts; any other node, such as a building, none: disputes are kept by grid)."""
     disputes = Dispute.objects.counted_for(user)
     if isinstance(node, Street):
         return disputes.filter(community__street=node)
@@ -44,7 +44,9 @@ def disputes_under(node, user):
         return disputes.filter(community=node)
     if isinstance(node, Grid):
         return disputes.filter(grid=node)
-    return disputes
+    if node is None:
+        return disputes
+    return disputes.none()
 
 
 def mediation_section(node, month, user):
@@ -52,7 +54,23 @@ def mediation_section(node, month, user):
     figures by dispute type (the types with any) and in total, with the previous month's and the same month
     last year's totals beside them when they have any. Four queries."""
     disputes = disputes_under(node, user)
+    return _with_comparisons(disputes, figures.monthly_return(disputes, month))
+
+
+def report_section(node, month, user):
+    """What the monthly report builds (`core.reports`): `mediation_section`, or None for users without the
+    mediation pages (grid workers) and for a month with nothing received or mediated — the report then compares
+    no figure with that month. Two queries for such a month, four otherwise."""
+    if not may_view(user):
+        return None
+    disputes = disputes_under(node, user)
     report = figures.monthly_return(disputes, month)
+    return _with_comparisons(disputes, report) if figures.has_data(report["total"]) else None
+
+
+def _with_comparisons(disputes, report):
+    """The return's types with any figure, its total, and the previous month's and the same month last year's
+    totals (None without data) — two queries."""
     compared = {}
     for key, first in (
         ("previous", figures.shift_months(report["month"], -1)),

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
-from core.parsing import parse_uuid
+from core.parsing import parse_id, parse_uuid
 from grids.models import Community
 from households.models import NATURAL_ORDER, Resident
 from households.search import MAX_QUERY_LENGTH, query_words
@@ -198,9 +198,9 @@ class Prefill:
 
 
 def _id(raw):
-    if not raw.isdigit():
+    if (value := parse_id(raw)) is None:
         raise Http404
-    return int(raw)
+    return value
 
 
 def _first_residents(household_ids):
@@ -261,7 +261,7 @@ def _page_action(data):
 def _carried_parties(data, side, add):
     """The party blocks of an unsaved page as initial values (and one blank block more when asked)."""
     raw = data.get(f"{side}-TOTAL_FORMS", "1")
-    total = min(max(int(raw) if raw.isdigit() else 1, 1), PartyFormSet.max_num)
+    total = min(max(parse_id(raw) or 1, 1), PartyFormSet.max_num)
     blocks = [carried(PartyForm.base_fields, data, f"{side}-{index}") for index in range(total)]
     if add and total < PartyFormSet.max_num:
         blocks.append({})

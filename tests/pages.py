@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,12 +20,18 @@ from heating.models import BuildingSupply, HeatingCompany, HeatingSeason, Heatin
 from heating.services import Reading, record_inspection, record_reply
 from households.models import PriorityGroup, Resident
 from households.services import reindex_households
+from mediation.models import Dispute, DisputeType, Mediator, Party
+from mediation.services import conclude_success, flag_early_sign, party_from_resident, record_session, register_dispute
 from tests.factories import BuildingFactory, HouseholdFactory, ResidentFactory
 from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
 from visits.models import ResidentRequest, Visit, VisitStatus
 
 # The personas whose main pages the page-wide tests go over (the admin's own pages are Django's).
 ROLES = ["grid_worker", "cadre", "leader", "mediator"]
+
+
+def this_month():
+    return f"{timezone.localdate():%Y-%m}"
 
 
 def query(url_name, *args, **params):
@@ -59,6 +66,25 @@ PAGES = {
     "heating ticket": lambda w: reverse("ticket_detail", args=[w.ticket.pk]),
     "heating inspection form": lambda w: query("inspection_create", household=w.household.pk),
     "heating inspection": lambda w: reverse("inspection_detail", args=[w.inspection.pk]),
+    "mediation": lambda w: reverse("mediation_index"),
+    "mediation open disputes": lambda w: query("mediation_index", state="open", month=this_month()),
+    "dispute form": lambda w: reverse("dispute_create"),
+    "dispute form for a household": lambda w: query("dispute_create", household=w.household.pk),
+    "dispute form from a watch item": lambda w: query("dispute_create", watch=w.watch_item.pk),
+    "dispute party search": lambda w: query("dispute_party_search", q="wyk"),
+    "dispute in mediation": lambda w: reverse("dispute_detail", args=[w.dispute.pk]),
+    "dispute settled": lambda w: reverse("dispute_detail", args=[w.settled_dispute.pk]),
+    "mediation session form": lambda w: reverse("session_create", args=[w.dispute.pk]),
+    "mediation agreement": lambda w: reverse("dispute_agreement", args=[w.settled_dispute.pk]),
+    "mediation case file": lambda w: reverse("dispute_case_file", args=[w.settled_dispute.pk]),
+    "mediation follow-up": lambda w: reverse("followup_record", args=[w.follow_up.pk]),
+    "mediation watch list": lambda w: reverse("watch_list"),
+    "monthly report": lambda w: reverse("report"),
+    "monthly report of a grid": lambda w: query("report", node=f"grid:{w.grid.pk}", month=this_month()),
+    "monthly report rows": lambda w: query(
+        "report_rows", "visit_coverage", "unvisited", node=f"grid:{w.grid.pk}", month=this_month()
+    ),
+    "monthly report printed": lambda w: query("report_print", node=f"grid:{w.grid.pk}", month=this_month()),
 }
 
 ADMIN_PAGES = {
@@ -145,6 +171,9 @@ def build_world(*, household, other_household, grid_worker, other_grid_worker, c
         Notification.objects.create(user=user, key=f"world:{user.pk}:read", title="诉求已办结", read_at=now)
 
     ticket = heating_ticket(household, by=grid_worker, now=now)
+    cases = mediation_cases(
+        applicant=head, respondent=other_household.residents.first(), cadre=cadre, mediator=mediator, by=grid_worker
+    )
 
     return SimpleNamespace(
         household=household,
@@ -155,6 +184,7 @@ def build_world(*, household, other_household, grid_worker, other_grid_worker, c
         grid=building.grid,
         ticket=ticket,
         inspection=ticket.inspections.get(),
+        **vars(cases),
     )
 
 
@@ -179,3 +209,85 @@ def heating_ticket(household, *, by, now):
     HeatingTicket.objects.filter(pk=inspection.ticket_id).update(deadline_at=now - datetime.timedelta(hours=26))
     record_reply(ticket=inspection.ticket, by=by, note="热力公司：已派单，明早上门")
     return HeatingTicket.objects.get(pk=inspection.ticket_id)
+
+
+def mediation_cases(*, applicant, respondent, cadre, mediator, by):
+    """The applicant's community's committee with the `mediator` persona on its roster; two neighbour disputes
+    between the applicant and the respondent that the cadre registered and accepted and the mediator held a
+    session on — one still in mediation, one settled with a written agreement and its follow-up; and a watch item
+    raised by two early signs `by` flagged on visits to the applicant's household. The dispute's parties carry
+    the residents' phones, which only some roles may see in full."""
+    today = timezone.localdate()
+    household = applicant.household
+    community = household.building.grid.community
+    lead = Mediator.objects.create(
+        community=community,
+        name=mediator.full_name,
+        category=Mediator.Category.LEGAL_WORKER,
+        skills=["neighbour", "contract"],
+        phone="13905370001",
+        user=mediator,
+    )
+    Mediator.objects.create(
+        community=community, name="刘守义", category=Mediator.Category.OLD_TEACHER, skills=["family", "neighbour"]
+    )
+
+    def accepted_dispute(title):
+        dispute = register_dispute(
+            community=community,
+            grid=household.building.grid,
+            by=cadre,
+            parties=[
+                party_from_resident(applicant, side=Party.Side.APPLICANT, claims="赔偿漏水损失 2000 元"),
+                party_from_resident(respondent, side=Party.Side.RESPONDENT, claims="只同意修好防水"),
+            ],
+            mediators=[lead],
+            dispute_type=DisputeType.NEIGHBOUR,
+            title=title,
+            facts="楼上卫生间漏水，致楼下天花板受损，双方多次协商未果。",
+            matters="损失金额及维修责任",
+        )
+        dispute.advance(Dispute.State.ACCEPTED, by=cadre)
+        record_session(
+            dispute,
+            by=mediator,
+            mediators=[lead],
+            held_on=today,
+            attendees=f"{applicant.name}、{respondent.name}",
+            record="双方陈述了漏水经过，同意请物业查看防水层。",
+            next_step="物业查看后再次调解",
+        )
+        return dispute
+
+    dispute = accepted_dispute("楼上漏水致楼下受损")
+    settled = conclude_success(
+        accepted_dispute("楼道堆物影响通行"),
+        by=mediator,
+        agreement_kind=Dispute.AgreementKind.WRITTEN,
+        responsibility="被申请人在楼道堆放杂物，应负主要责任。",
+        agreement="被申请人于十日内清理楼道杂物，今后不再堆放。",
+        performance_manner="被申请人自行清理，网格员见证。",
+        performance_deadline=today + datetime.timedelta(days=10),
+        court_confirmation=False,
+    )
+
+    other = respondent.household
+    with transaction.atomic():  # the flag locks the pair's open watch item, as inside `log_visit`'s transaction
+        for days_ago in (30, 3):
+            visit = VisitFactory(
+                household=household, logged_by=by, visited_at=timezone.now() - datetime.timedelta(days=days_ago)
+            )
+            watch_item = flag_early_sign(
+                visit,
+                other_household=other,
+                dispute_type=DisputeType.NEIGHBOUR,
+                description="楼上漏水，双方争吵",
+                by=by,
+            )
+
+    return SimpleNamespace(
+        dispute=dispute,
+        settled_dispute=settled,
+        follow_up=settled.follow_ups.get(),
+        watch_item=watch_item,
+    )

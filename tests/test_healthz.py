@@ -59,7 +59,7 @@ def test_healthz_reports_database_broker_worker_and_beat(client, db, no_workers)
     body = response.json()
     assert body["database"] == {"ok": True}
     assert body["broker"] == {"ok": True}
-    assert body["worker"] == {"ok": False, "workers": []}
+    assert body["worker"] == {"ok": False, "count": 0}
     assert body["beat"] == {"last_run_at": None}
 
 

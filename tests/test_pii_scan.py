@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from households.idcard import mask_phone
 from households.pii import may_reveal_id_number, may_see_phone
 from tests import pages as portal_pages
 from tests.visits.factories import ResidentRequestFactory, VisitFactory, VisitTaskFactory
@@ -28,19 +29,25 @@ def staff_leader(leader):
 
 
 @pytest.fixture
-def world(household, grid_worker):
-    """A household with its phone, a resident with phone and identity number, a visit, a request and a task."""
+def world(household, other_household, grid_worker, cadre, mediator):
+    """A household with its phone, a resident with phone and identity number, a visit, a request and a task, a
+    heating ticket, and disputes with the resident as a party (`tests.pages.mediation_cases`)."""
     resident = household.residents.get()
     assert household.phone and resident.phone and resident.id_number
     ticket = portal_pages.heating_ticket(household, by=grid_worker, now=timezone.now())
+    cases = portal_pages.mediation_cases(
+        applicant=resident, respondent=other_household.residents.get(), cadre=cadre, mediator=mediator, by=grid_worker
+    )
     return SimpleNamespace(
         household=household,
         resident=resident,
+        grid=household.building.grid,
         visit=VisitFactory(household=household, logged_by=grid_worker),
         request=ResidentRequestFactory(household=household, created_by=grid_worker),
         task=VisitTaskFactory(household=household, assignee=grid_worker),
         ticket=ticket,
         inspection=ticket.inspections.get(),
+        **vars(cases),
     )
 
 
@@ -89,3 +96,15 @@ def test_the_scan_reaches_the_pages_and_finds_permitted_values(
     assert world.household.phone[-4:] in leader_pages["visit sheet"]
     assert {"household", "visit", "request", "visit sheet", "admin household", "admin resident"} <= set(leader_pages)
     assert world.resident.id_number in admin_pages["admin resident"]
+
+
+def test_the_scan_reaches_the_mediation_pages_with_the_partys_phone(client_for, mediator, cadre, world):
+    """The dispute's pages carry the resident's phone as a party's: masked for the mediator (no full phones),
+    in full for the cadre who manages the committee."""
+    mediator_pages = dict(reachable_pages(client_for(mediator), world))
+    cadre_pages = dict(reachable_pages(client_for(cadre), world))
+
+    mediation = {"dispute in mediation", "mediation agreement", "mediation case file", "mediation follow-up"}
+    assert mediation | {"mediation watch list", "dispute party search"} <= set(mediator_pages)
+    assert mask_phone(world.resident.phone) in mediator_pages["dispute in mediation"]
+    assert world.resident.phone in cadre_pages["dispute in mediation"]

@@ -4,6 +4,7 @@ Each step runs in a subprocess with the production variables, because DEBUG, the
 are fixed when the settings load.
 """
 
+import base64
 import json
 import os
 import re
@@ -42,6 +43,7 @@ def _production_env(tmp_path, static_root):
         "DJANGO_SETTINGS_MODULE": "jinjiajiayuan.settings",
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "ID_NUMBER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
         "DJANGO_HTTPS": "0",
         "DJANGO_STATIC_ROOT": str(static_root),

@@ -1,8 +1,14 @@
+"""Visits, visit tasks, policies and resident requests in the admin; for anyone but a superuser only those of the
+households under their grid nodes (`core.admin.ScopedAdminMixin`)."""
+
 from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from core.admin import ScopedAdminMixin
+from households.models import Household
 
 from . import kinds
 from .models import RequestEvent, ResidentRequest, Visit, VisitPolicy, VisitTask
@@ -16,7 +22,7 @@ class VisitPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Visit)
-class VisitAdmin(SimpleHistoryAdmin):
+class VisitAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["household", "visited_at", "outcome", "handling", "logged_by", "created_at"]
     list_filter = ["outcome", "handling", "visited_at"]
     list_select_related = ["household__building", "logged_by"]
@@ -40,6 +46,9 @@ class VisitAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["visitors"]
     date_hierarchy = "visited_at"
     readonly_fields = ["idempotency_key", "created_at"]
+
+    def scope(self, queryset, user):
+        return queryset.filter(household__in=Household.objects.visible_to(user))
 
 
 class OverdueFilter(admin.SimpleListFilter):
@@ -80,7 +89,7 @@ class VisitTaskAdminForm(forms.ModelForm):
 
 
 @admin.register(VisitTask)
-class VisitTaskAdmin(admin.ModelAdmin):
+class VisitTaskAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = VisitTaskAdminForm
     list_display = ["household", "kind_label", "assignee", "assigned_at", "earliest_on", "due_on", "state"]
     list_filter = ["state", KindFilter, OverdueFilter]
@@ -112,7 +121,7 @@ class RequestEventInline(admin.TabularInline):
 
 
 @admin.register(ResidentRequest)
-class ResidentRequestAdmin(SimpleHistoryAdmin):
+class ResidentRequestAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "urgency", "state", "assignee", "due_at", "created_at", "closed_at"]
     list_filter = ["state", "category", "urgency", "channel"]
     list_select_related = ["household__building", "assignee"]

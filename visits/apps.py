@@ -14,6 +14,7 @@ class VisitsConfig(AppConfig):
         from accounts.access import can_write
         from core import navigation, refdata
         from core.navigation import NavEntry
+        from grids import snapshots
         from grids.coverage import register_measure
         from households import actions, listing, timeline
         from households.actions import HouseholdAction
@@ -25,6 +26,7 @@ class VisitsConfig(AppConfig):
         from .form_sections import VisitFormSection
         from .forms import RaisedRequestFormSet
         from .models import ResidentRequest
+        from .report_sections import register as register_report_sections
         from .request_actions import RequestAction
         from .services import save_raised_requests
         from .timeline import visits_and_requests
@@ -33,6 +35,8 @@ class VisitsConfig(AppConfig):
         refdata.register("visits.migrations.0004_beat_schedule.forwards")
         refdata.register("visits.migrations.0008_practice_visit_policies.forwards")
         register_measure(VISITED)
+        snapshots.register(snapshots.NightlyFigures(key="visited_months", counts=overview.visited_month_counts))
+        register_report_sections()
         timeline.register(
             visits_and_requests, nouns=(pgettext_lazy("timeline", "走访"), pgettext_lazy("timeline", "诉求"))
         )

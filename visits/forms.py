@@ -2,6 +2,7 @@
 back-entry rows, the request forms. Every date check of a visit goes through `validate_visit_time`."""
 
 import datetime
+import io
 import uuid
 
 from crispy_forms.helper import FormHelper
@@ -9,9 +10,10 @@ from crispy_forms.layout import Fieldset, Layout
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from grids.staffing import staff_of_grid
 
@@ -21,31 +23,49 @@ from .services import RaisedRequest
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_MAX_PIXELS = 40_000_000
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+# What an image file carries besides its pixels that Pillow would write again: where and when it was taken.
+PHOTO_METADATA = ("exif", "xmp", "XML:com.adobe.xmp", "comment")
 
 
 def validate_photo(upload):
     """Accept a photo only when its content is an image Pillow can verify, within the size limits.
 
-    The extension and the browser's content type are not trusted. Returns the upload renamed to a random
-    name with the extension of the detected format.
+    The extension and the browser's content type are not trusted. Returns the photo without its metadata
+    (`without_metadata`) under a random name with the extension of the detected format.
     """
     if upload.size > PHOTO_MAX_BYTES:
         raise ValidationError(_("照片不能超过 5 MB，请压缩后重新上传。"))
+    not_a_photo = _("只能上传照片（JPEG、PNG、WebP 或 GIF），该文件不是有效的图片。")
     try:
         upload.seek(0)
         with Image.open(upload) as image:
             image_format = image.format
             width, height = image.size
             image.verify()
+        if image_format not in PHOTO_FORMATS:
+            raise ValidationError(not_a_photo)
+        if width * height > PHOTO_MAX_PIXELS:
+            raise ValidationError(_("照片像素过大，请缩小后重新上传。"))
+        content = without_metadata(upload, image_format)  # decodes every pixel: a truncated file fails here
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise ValidationError(_("只能上传照片（JPEG、PNG、WebP 或 GIF），该文件不是有效的图片。")) from error
-    if image_format not in PHOTO_FORMATS:
-        raise ValidationError(_("只能上传照片（JPEG、PNG、WebP 或 GIF），该文件不是有效的图片。"))
-    if width * height > PHOTO_MAX_PIXELS:
-        raise ValidationError(_("照片像素过大，请缩小后重新上传。"))
+        raise ValidationError(not_a_photo) from error
+    return ContentFile(content, name=f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image_format]}")
+
+
+def without_metadata(upload, image_format):
+    """The photo's bytes written again from its pixels alone: a phone's EXIF holds where it was taken (GPS), when
+    and on what. It is turned upright first by its EXIF orientation, which goes with the rest; an animation keeps
+    its frames."""
     upload.seek(0)
-    upload.name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image_format]}"
-    return upload
+    with Image.open(upload) as image:
+        animated = getattr(image, "n_frames", 1) > 1
+        photo = image if animated else ImageOps.exif_transpose(image)
+        for key in PHOTO_METADATA:
+            photo.info.pop(key, None)
+        output = io.BytesIO()
+        options = {"quality": 90} if image_format == "JPEG" else {}
+        photo.save(output, format=image_format, save_all=animated, **options)
+    return output.getvalue()
 
 
 class LocalDateTimeInput(forms.DateTimeInput):

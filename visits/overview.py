@@ -16,6 +16,11 @@ The section costs the same number of queries whatever the number of communities,
 - requests by category: not yet closed, and registered since the first of this month — one query;
 - unstaffed grids: grids with no grid worker (`grids.staffing.grid_worker_assignments`) — one query;
 - the user's own open tasks, if any — one query.
+
+The coverage rows and the visit trend count every household in scope, so they come from the nightly snapshot
+(`grids.snapshots`: the coverage counts, and each grid's households visited in each of the last `TREND_MONTHS`
+months, registered here as `visited_month_counts`) when it covers the user's grids — one query to check it, one
+for the trend — and are counted live otherwise. The rest is counted live: overdue work changes by the hour.
 """
 
 import datetime
@@ -32,6 +37,7 @@ from accounts.workbench import WorkbenchSection
 from core.numbers import percent_value
 from grids.coverage import annotate_coverage, measures_for, shortfalls
 from grids.models import Community, Grid
+from grids.snapshots import snapshot_counts, snapshot_taken_at
 from grids.staffing import grid_worker_assignments
 
 from .models import ResidentRequest, Visit, VisitTask
@@ -53,6 +59,10 @@ class Scope:
         if self.grid_ids is None:
             return queryset
         return queryset.filter(**{f"{grid_lookup}__in": self.grid_ids})
+
+    def grids(self):
+        """The grids in scope as a Grid queryset, None for every grid."""
+        return None if self.grid_ids is None else Grid.objects.filter(pk__in=self.grid_ids)
 
 
 def scope_for(user):
@@ -82,9 +92,10 @@ def _url(name, **params):
     return f"{reverse(name)}?{query}" if query else reverse(name)
 
 
-def coverage_rows(scope):
-    """Communities or grids in scope, with every coverage count and share annotated."""
-    grids = None if scope.grid_ids is None else Grid.objects.filter(pk__in=scope.grid_ids)
+def coverage_rows(scope, *, snapshot=False):
+    """Communities or grids in scope, with every coverage count and share annotated (from the nightly snapshot
+    with `snapshot`)."""
+    grids = scope.grids()
     if scope.by_community:
         nodes = Community.objects.all()
         if grids is not None:
@@ -92,7 +103,7 @@ def coverage_rows(scope):
         nodes = nodes.order_by("name")
     else:
         nodes = grids.select_related("community").order_by("community__name", "name")
-    return list(annotate_coverage(nodes, grids=grids))
+    return list(annotate_coverage(nodes, grids=grids, snapshot=snapshot))
 
 
 def visited_by_month(scope, firsts):
@@ -115,6 +126,35 @@ def visited_by_month(scope, firsts):
             month = timezone.localtime(month) if timezone.is_aware(month) else month
             month = month.date()
         counts[(row[node], month.replace(day=1))] = row["households"]
+    return counts
+
+
+def _month_key(first):
+    return f"visited_in_{first:%Y_%m}"
+
+
+def visited_month_counts(today):
+    """Nightly figures (`grids.snapshots.NightlyFigures`): each grid's households with a counting visit in each of
+    the last `TREND_MONTHS` months, zeros included — two queries."""
+    firsts = month_starts(today)
+    visited = visited_by_month(Scope(grid_ids=None, by_community=False), firsts)
+    return {
+        grid_id: {_month_key(first): visited.get((grid_id, first), 0) for first in firsts}
+        for grid_id in Grid.objects.values_list("pk", flat=True)
+    }
+
+
+def nightly_visited_by_month(scope, firsts):
+    """`visited_by_month` from the nightly snapshot (one query); None when the snapshot lacks one of the months
+    (it was taken before a month began)."""
+    counts = {}
+    for grid_id, community_id, values in snapshot_counts(scope.grids()):
+        node = community_id if scope.by_community else grid_id
+        for first in firsts:
+            households = values.get(_month_key(first))
+            if households is None:
+                return None
+            counts[(node, first)] = counts.get((node, first), 0) + households
     return counts
 
 
@@ -260,8 +300,11 @@ def overview_context(user, *, today=None, now=None):
     today = today or timezone.localdate(now)
     scope = scope_for(user)
     firsts = month_starts(today)
-    rows = coverage_rows(scope)
-    visited = visited_by_month(scope, firsts)
+    taken_at = snapshot_taken_at(scope.grids())
+    rows = coverage_rows(scope, snapshot=taken_at is not None)
+    visited = nightly_visited_by_month(scope, firsts) if taken_at else None
+    if visited is None:
+        visited = visited_by_month(scope, firsts)
     level = "community" if scope.by_community else "grid"
     this_month = firsts[-1]
     households = sum(row.household_count for row in rows)
@@ -289,6 +332,7 @@ def overview_context(user, *, today=None, now=None):
         "unstaffed": unstaffed_grids(scope),
         "mine": my_tasks(user, today),
         "month_start": this_month,
+        "figures_taken_at": taken_at,
         "coverage_url": reverse("coverage"),
         "scripts": CHART_SCRIPTS,
     }

@@ -113,21 +113,22 @@ def log_visit(
     problem = problem or findings
     if handling and (handling not in Visit.Handling.values or not problem.strip()):
         raise ValidationError(_("选择了处理方式，请写明问题。"), code="handling_without_problem")
+    visit = Visit(
+        household=household,
+        visited_at=visited_at,
+        logged_by=by,
+        purposes=list(purposes),
+        outcome=outcome,
+        problem=problem,
+        measures=measures,
+        feedback=feedback,
+        handling=handling,
+        photo=photo,
+        idempotency_key=idempotency_key,
+    )
     try:
         with transaction.atomic():
-            visit = Visit.objects.create(
-                household=household,
-                visited_at=visited_at,
-                logged_by=by,
-                purposes=list(purposes),
-                outcome=outcome,
-                problem=problem,
-                measures=measures,
-                feedback=feedback,
-                handling=handling,
-                photo=photo,
-                idempotency_key=idempotency_key,
-            )
+            visit.save(force_insert=True)
             visit.visitors.set({by, *visitors})
             if visit.handling in HANDLING_URGENCY:
                 requests = [_problem_request(visit, problem_category), *requests]
@@ -138,11 +139,22 @@ def log_visit(
             if visit.outcome in COUNTING_OUTCOMES:
                 _record_visit_status(visit)
     except IntegrityError:
+        _discard_photo(visit)
         existing = Visit.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             raise
         return existing, False
+    except Exception:
+        _discard_photo(visit)
+        raise
     return visit, True
+
+
+def _discard_photo(visit):
+    """Delete the photo file a rolled-back save wrote (the same visit posted twice at once: the second insert
+    fails on the idempotency key after its file is on disk)."""
+    if visit.photo and getattr(visit.photo, "_committed", False):
+        visit.photo.delete(save=False)
 
 
 def _problem_request(visit, category):

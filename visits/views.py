@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_write, require_write
-from core.parsing import parse_uuid
+from core.offline import outbox_capable
+from core.parsing import parse_id, parse_uuid
 from grids.models import Building
 from households.access import household_from_query
 from households.views import household_search
@@ -34,6 +35,7 @@ TASK_PAGE_SIZE = 50
 # --- Visits ----------------------------------------------------------------------------------------------
 
 
+@outbox_capable
 @login_required
 def visit_create(request):
     household = household_from_query(request)
@@ -104,9 +106,7 @@ def visit_photo(request, pk):
         photo = visit.photo.open("rb")
     except FileNotFoundError as error:
         raise Http404 from error
-    response = FileResponse(photo, content_type=content_types[extension])
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return FileResponse(photo, content_type=content_types[extension])
 
 
 # --- Visit tasks -----------------------------------------------------------------------------------------
@@ -128,28 +128,30 @@ def visittask_list(request):
     if not supervisor:
         tasks = tasks.filter(assignee=user)
     buildings = Building.objects.filter(pk__in=tasks.values("household__building")).select_related("grid")
-    building_id = request.GET.get("building", "")
-    if building_id.isdigit():
-        tasks = tasks.filter(household__building_id=int(building_id))
+    building_id = request.GET.get("building", "")  # as given, for the form
+    building_pk = parse_id(building_id)
+    if building_pk:
+        tasks = tasks.filter(household__building_id=building_pk)
     # The workbench overview's figures link here: ?grid=…, ?overdue=1, ?backlog=1 (overdue or unassigned).
-    grid_id = request.GET.get("grid", "")
-    if grid_id.isdigit():
-        tasks = tasks.filter(household__building__grid_id=int(grid_id))
+    grid_id = parse_id(request.GET.get("grid"))
+    if grid_id:
+        tasks = tasks.filter(household__building__grid_id=grid_id)
     if request.GET.get("overdue") == "1":
         tasks = tasks.overdue(today)
     elif request.GET.get("backlog") == "1":
         tasks = tasks.filter(VisitTask.objects.overdue_q(today) | Q(assignee__isnull=True))
     by_worker = None
     worker = request.GET.get("worker", "")
+    worker_pk = parse_id(worker)
     day_of = None if supervisor else user
     if supervisor:
         by_worker = day.per_worker(tasks, today)
         if worker == "none":
             tasks = tasks.filter(assignee__isnull=True)
-        elif worker.isdigit():
-            tasks = tasks.filter(assignee_id=int(worker))
-            if any(row["assignee"] == int(worker) for row in by_worker):
-                day_of = int(worker)  # that worker's day, as they see it
+        elif worker_pk:
+            tasks = tasks.filter(assignee_id=worker_pk)
+            if any(row["assignee"] == worker_pk for row in by_worker):
+                day_of = worker_pk  # that worker's day, as they see it
     view = request.GET.get("view", "")
     the_day = None
     if day_of is not None:

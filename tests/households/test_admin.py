@@ -4,6 +4,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User
+from households.encryption import id_number_hash
 from households.models import Household, IdentityReveal, PriorityGroup, Resident
 from tests.factories import (
     BuildingFactory,
@@ -111,15 +112,16 @@ def test_resident_search_finds_exact_id_number_only(client_for, admin_user, hous
     assert list(by_name) == [resident]
 
 
-def test_exact_id_search_is_an_equality_not_a_like(client_for, admin_user, household):
+def test_exact_id_search_is_an_equality_on_the_keyed_hash_not_a_like(client_for, admin_user, household):
     resident = household.residents.get()
 
     with CaptureQueriesContext(connection) as queries:
         client_for(admin_user).get(reverse("admin:households_resident_changelist"), {"q": resident.id_number})
 
-    searches = [q["sql"] for q in queries if resident.id_number in q["sql"]]
+    searches = [q["sql"] for q in queries if id_number_hash(resident.id_number) in q["sql"]]
     assert searches
     assert not any("LIKE" in sql.upper() for sql in searches)
+    assert not any(resident.id_number in q["sql"] for q in queries)
 
 
 def test_resident_list_masks_identity_numbers(client_for, admin_user, household):

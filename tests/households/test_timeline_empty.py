@@ -8,12 +8,11 @@ from households import timeline
 pytestmark = pytest.mark.django_db
 
 
-def test_empty_timeline_names_visits_and_requests_only(client_for, grid_worker, household):
+def test_empty_timeline_names_visits_requests_and_disputes_only(client_for, grid_worker, household):
     html = client_for(grid_worker).get(reverse("household_detail", args=[household.pk])).content.decode()
 
-    assert "暂无走访、诉求记录。" in html
+    assert "暂无走访、诉求、调解记录。" in html
     assert "测温记录" not in html  # heating's inspections are visits; its button 入户测温 may be on the page
-    assert "调解" not in html
 
 
 def test_a_later_app_adds_its_records_to_the_empty_sentence(client_for, grid_worker, household):
@@ -26,4 +25,4 @@ def test_a_later_app_adds_its_records_to_the_empty_sentence(client_for, grid_wor
     finally:
         timeline.registry.unregister(inspections)
 
-    assert "暂无走访、诉求、测温记录。" in html
+    assert "暂无走访、诉求、调解、测温记录。" in html

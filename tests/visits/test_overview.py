@@ -321,7 +321,7 @@ def test_queries_do_not_grow_with_grids(client_for, request, persona, street, fr
     thirty, large = count_queries()
     assert (len(small["overdue"]["worst"]), large["overdue"]["grid_count"]) == (3, 30)
     assert thirty == three
-    assert three <= 9, three
+    assert three <= 10, three  # 9, and whether the nightly snapshot covers the user's grids (grids.snapshots)
     assert page_queries() == three_page
 
 

@@ -23,6 +23,7 @@ STEPS = [
     "demo.households.seed_households",
     "demo.visits.seed_visits",
     "demo.heating.seed_heating",
+    "demo.mediation.seed_mediation",
 ]
 
 MAX_HOUSEHOLDS = 100_000
