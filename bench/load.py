@@ -2,7 +2,8 @@
 
 Against a database seeded by `bench/run.py --keep` (or `seed_demo --households 100000`), it
 
-1. migrates the database, collects the static files and counts each page's SQL queries in-process (the Django test client, with the
+1. migrates the database, runs the nightly coverage snapshot (`runjob snapshot_coverage`), collects the static
+   files and counts each page's SQL queries in-process (the Django test client, with the
    server's settings), failing when a page does not answer 200;
 2. starts the portal under gunicorn with deploy/gunicorn.conf.py (debug off; bench/floor_settings.py, the
    portal's settings with the floor page bench/floor_urls.py mounted) and a bare Django project (bench/bare_settings.py) under the same configuration;
@@ -93,6 +94,8 @@ def main():
         manage = [sys.executable, str(ROOT / "manage.py")]
         if not args.skip_migrate:
             subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+        # What the nightly jobs would have counted by the morning (the coverage snapshot, grids.snapshots).
+        subprocess.run([*manage, "runjob", "snapshot_coverage"], env=env, cwd=ROOT, check=True)
         subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
         pages, sessions = prepare(args)
         portal = start_server(args.port, env, Path(folder) / "portal.log", args.workers)
@@ -192,7 +195,7 @@ def prepare(args):
         if page.key == "bare":
             continue
         client = Client()
-        client.cookies["sessionid"] = sessions[page.user][0]
+        client.cookies.load(sessions[page.user][0])
         client.get(page.url)  # warm-up
         with CaptureQueriesContext(connection) as queries:
             response = client.get(page.url)
@@ -205,8 +208,10 @@ def prepare(args):
 
 
 def signed_in_session(client, user):
-    """A session key of `user`, signed in; a superuser's has passed the second step (the admin asks for it
-    with debug off), with an authenticator device made for the benchmark."""
+    """The cookies of a browser where `user` signed in ("sessionid=…; csrftoken=…"); a superuser's session has
+    passed the second step (the admin asks for it with debug off), with an authenticator device made for the
+    benchmark."""
+    from django.urls import reverse
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -216,7 +221,8 @@ def signed_in_session(client, user):
         session = client.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id
         session.save()
-    return client.cookies["sessionid"].value
+    client.get(reverse("login"))  # the CSRF cookie a browser keeps
+    return "; ".join(f"{name}={client.cookies[name].value}" for name in ("sessionid", "csrftoken"))
 
 
 def start_server(port, env, log, workers):
@@ -256,7 +262,7 @@ def fetch(port, path, session):
     try:
         headers = {"Connection": "close", "Accept-Language": "zh-CN"}
         if session:
-            headers["Cookie"] = f"sessionid={session}"
+            headers["Cookie"] = session
         connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         return response.status, len(response.read())

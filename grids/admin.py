@@ -26,6 +26,7 @@ from core.spreadsheet import ExportFilenameMixin, SafeXLSX, number_widget
 from . import monthly
 from .coverage import annotate_coverage, below_target_q, is_below, level_of, measures_for, on_target_q, shortfalls
 from .models import Building, Community, Grid, StaffAssignment, Street
+from .snapshots import snapshot_taken_at
 from .staffing import grid_worker_assignments
 from .templatetags.coverage_tags import percent
 
@@ -189,7 +190,10 @@ class CoverageAdmin(ScopedAdminMixin, ExportFilenameMixin, ExportMixin, admin.Mo
         queryset = super().get_queryset(request)
         if self._lists_coverage(request):
             grids = None if request.user.sees_everything else Grid.objects.visible_to(request.user)
-            queryset = annotate_coverage(queryset, grids=grids)
+            # The changelist reads streets, communities and grids from last night's count when it covers the
+            # user's grids (grids.snapshots); exports count live.
+            nightly = request.resolver_match.url_name.endswith("_changelist") and snapshot_taken_at(grids) is not None
+            queryset = annotate_coverage(queryset, grids=grids, snapshot=nightly)
         return queryset
 
     def _lists_coverage(self, request):

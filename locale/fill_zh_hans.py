@@ -5,7 +5,8 @@ import re
 import sys
 from pathlib import Path
 
-ENTRY = re.compile(r'(^msgid (".*"(?:\n".*")*)\nmsgid_plural .*(?:\n".*")*\n)msgstr\[0\] ""\n', re.M)
+# An empty msgstr[0] is `msgstr[0] ""` with no continuation line: a long filled one also starts with `""`.
+ENTRY = re.compile(r'(^msgid (".*"(?:\n".*")*)\nmsgid_plural .*(?:\n".*")*\n)msgstr\[0\] ""\n(?!")', re.M)
 
 
 def fill(path):

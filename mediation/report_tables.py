@@ -12,7 +12,7 @@ leaders and cadres of other committees see counts only (人民调解法 art. 15)
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.reports import Column, Link, Row, RowList, Table
 
@@ -22,7 +22,7 @@ from .sections import disputes_under, may_view
 
 RETURN_COLUMNS = (
     Column("received", gettext_lazy("受理"), chart=True),
-    Column("mediated", gettext_lazy("调解")),
+    Column("mediated", pgettext_lazy("statistics", "调解")),
     Column("succeeded", gettext_lazy("调解成功")),
     Column("failed", gettext_lazy("调解不成")),
     Column("success_rate", gettext_lazy("成功率"), "share"),

@@ -51,7 +51,7 @@ def _by_village(user, grids, start, end):
 
 def _by_pair(user, grids, start, end):
     """The month's disputes, a row per (dispute, applicant's village, respondent's village) of households under
-    `grids` in two different villages: `low` and `high`, the two names in sorted order."""
+    `grids` in two different villages: `low` and `high`, the two names in the database's collation order."""
     return (
         _received(user, start, end)
         .annotate(
@@ -87,7 +87,7 @@ def disputes_by_pair(user, grids, start, end):
 
 
 def _village_label(village):
-    return village or _("未登记")
+    return village or _("未登记原村")
 
 
 def _rows(disputes, title, user, column, *then):
@@ -104,7 +104,7 @@ def dispute_rows_of_village(user, grids, start, end, village):
     column = (_("原村"), lambda d: _village_label(d.village))
     if village is None:
         return _rows(disputes, _("本月受理的纠纷（按原村）"), user, column, "village")
-    title = _("本月受理的纠纷（原村：%(village)s）") % {"village": _village_label(village)}
+    title = _("本月受理的纠纷（原村：%(village)s）") % {"village": village or _("未登记")}
     return _rows(disputes.filter(village=village), title, user, column)
 
 

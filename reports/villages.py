@@ -55,12 +55,12 @@ def _table(key, title, head, figures, keys, label, param):
 
 def village_tables(data):
     tables = []
-    if data["single"]:
+    if any(counts for _figure, counts in data["single"]):
         keys = sorted({village for _f, counts in data["single"] for village in counts}, key=lambda v: (not v, v))
         tables.append(
             _table("villages", _("按原村统计"), _("原村"), data["single"], keys, _name, lambda village: village)
         )
-    if data["pairs"]:
+    if any(counts for _figure, counts in data["pairs"]):
         keys = sorted({pair for _f, counts in data["pairs"] for pair in counts})
         tables.append(
             _table(

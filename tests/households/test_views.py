@@ -110,6 +110,23 @@ def test_search_page_queries_do_not_grow_with_rows(client_for, grid_worker, buil
     assert count_queries(client, reverse("household_list"), {"q": "wf"}) == few
 
 
+def test_search_stops_counting_at_the_cap(client_for, grid_worker, building, monkeypatch):
+    """A common surname is counted up to a cap ("1000 多户"), not through every match."""
+    from core import paging
+
+    client = client_for(grid_worker)
+    make_households(building, 5)
+    monkeypatch.setattr(paging, "COUNT_CAP", 3)
+
+    text = client.get(reverse("household_list"), {"q": "wf"}).content.decode()
+    assert "找到 3 多户" in text
+
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    text = client.get(reverse("household_list"), {"q": "wf"}).content.decode()
+    assert "找到 5 户" in text
+    assert "多户" not in text
+
+
 def test_detail_page_queries_do_not_grow_with_members(client_for, cadre, building):
     client = client_for(cadre)
     household = HouseholdFactory(building=building)

@@ -101,7 +101,13 @@ def test_the_lists_keep_to_the_node_and_to_what_the_user_counts(march, street, c
 def test_a_list_names_each_dispute_and_links_only_those_the_user_may_read(march, community, cadre, leader):
     row_list = mediation_rows("succeeded", community, MARCH, leader, {"type": "neighbour"})
     assert row_list.title == "本月调解成功的纠纷（邻里）"
-    assert [str(label) for label, _value in row_list.columns] == ["案号", "调解委员会", "纠纷类型", "状态", "调解终结日期"]
+    assert [str(label) for label, _value in row_list.columns] == [
+        "案号",
+        "调解委员会",
+        "纠纷类型",
+        "状态",
+        "调解终结日期",
+    ]
     assert listed(row_list) == [
         ([march[1].number, "金色嘉苑社区", "邻里", "结案", "2026-03-12"], None),
         ([march[2].number, "金色嘉苑社区", "邻里", "回访", "2026-03-25"], None),
@@ -182,7 +188,7 @@ def villages(street, community, building, other_building, other_community, cadre
     """
     front = OriginVillageFactory(street=street, name="前屯村")
     back = OriginVillageFactory(street=street, name="后屯村")
-    next_building = BuildingFactory(grid=GridFactory(community=other_community, name="幸福里第一网格"), number="9")
+    next_building = BuildingFactory(grid=GridFactory(community=other_community, name="幸福里东区网格"), number="9")
     h = {
         "a1": HouseholdFactory(building=building, origin_village=front),
         "a2": HouseholdFactory(building=building, origin_village=front),
@@ -252,7 +258,7 @@ def test_the_lists_of_a_village_name_the_disputes_and_nothing_of_their_content(
     assert [cells[-1] for cells, _url in listed(pairs)] == [
         "前屯村 — 后屯村",  # D1
         "前屯村 — 后屯村",  # D7
-        "未登记 — 后屯村",  # D3, its respondent of no village
+        "未登记原村 — 后屯村",  # D3, its respondent of no village
         "前屯村 — 后屯村",  # D3, its respondent of 前屯村
     ]
     shown = str([listed(front), listed(pairs)])
@@ -291,7 +297,9 @@ def test_the_village_figures_are_registered(villages):
     assert (pairs.label, pairs.order, pairs.pairs) == ("跨村纠纷", 40, True)
 
 
-def test_village_figures_cost_the_same_queries_for_3_and_30_disputes(street, community, building, other_building, leader):
+def test_village_figures_cost_the_same_queries_for_3_and_30_disputes(
+    street, community, building, other_building, leader
+):
     front = OriginVillageFactory(street=street, name="前屯村")
     back = OriginVillageFactory(street=street, name="后屯村")
 

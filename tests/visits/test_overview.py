@@ -342,3 +342,37 @@ def test_cadres_coverage_page_labels_the_total_as_their_communitys(client_for, c
     leader_text = client_for(leader).get(reverse("coverage")).text
     assert "合计" not in leader_text.split('id="street-')[1].split("</h2>")[0]
     assert "9 户" in leader_text
+
+
+def _comparable(context):
+    """The overview's figures, without the objects that carry them."""
+    rows = [
+        {name: value for name, value in vars(row["node"]).items() if name.endswith(("_count", "_share"))}
+        | {"month_visited": row["month_visited"], "month_share": row["month_share"]}
+        for row in context["rows"]
+    ]
+    return rows, context["trend"], context["households"], context["visited"]
+
+
+@pytest.mark.parametrize("persona", ["leader", "cadre"])
+def test_overview_from_the_nightly_snapshot_equals_the_live_count(request, persona, street_data, frozen):
+    from grids.snapshots import take_snapshot
+
+    user = request.getfixturevalue(persona)
+    live = overview_context(user)
+    assert live["figures_taken_at"] is None
+
+    take_snapshot()
+    nightly = overview_context(user)
+
+    assert nightly["figures_taken_at"] is not None
+    assert _comparable(nightly) == _comparable(live)
+
+
+def test_overview_says_its_figures_are_last_nights(client_for, leader, street_data, frozen):
+    from grids.snapshots import take_snapshot
+
+    client = client_for(leader)
+    assert "overview-figures-taken-at" not in client.get(reverse("workbench")).text
+    take_snapshot()
+    assert "overview-figures-taken-at" in client.get(reverse("workbench")).text
