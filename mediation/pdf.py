@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlsplit
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
+from PIL import ImageFile
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +28,14 @@ def load_weasyprint():
     """The weasyprint module, or PdfUnavailable. Its import opens the system libraries, so a missing Pango is
     an OSError here, a missing package an ImportError."""
     try:
-        return import_module("weasyprint")
+        weasyprint = import_module("weasyprint")
     except (ImportError, OSError) as error:
         logger.warning("PDF rendering unavailable: %s", error)
         raise PdfUnavailable(str(error)) from error
+    # Importing WeasyPrint tells Pillow, for the whole process, to accept truncated images; the portal's
+    # documents hold no uploaded pictures, and the visit form must keep refusing a truncated photo.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    return weasyprint
 
 
 def static_file(url, static_base):

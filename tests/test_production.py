@@ -89,7 +89,7 @@ def test_login_page_links_hashed_static_files_that_are_served(served):
     assets = served["assets"]
     assert any(url.endswith(".css") for url in assets) and any(url.endswith(".js") for url in assets)
     for url, status in assets.items():
-        assert re.search(r"\.[0-9a-f]{12}\.(css|js|svg)$", url), f"{url} is not a hashed name"
+        assert re.search(r"\.[0-9a-f]{12}\.(css|js|svg|png)$", url), f"{url} is not a hashed name"
         assert status == 200, url
 
 

@@ -400,3 +400,13 @@ def test_a_recused_mediator_loses_the_documents(client_for, mediator, written, r
     assert client_for(mediator).get(agreement_url(written)).status_code == 404
     html = client_for(roster["teacher"].user).get(agreement_url(written)).content.decode()
     assert "人民调解员刘守义签名" in squeeze(visible_text(html))
+
+
+def test_rendering_a_pdf_leaves_truncated_photos_refused(client_for, cadre, dispute):
+    """WeasyPrint's import switches Pillow to accept truncated images process-wide; the portal switches it back."""
+    from PIL import ImageFile
+
+    from mediation.pdf import load_weasyprint
+
+    load_weasyprint()
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
