@@ -22,4 +22,6 @@ def test_a_queryset_is_counted_in_one_query_up_to_the_cap(community, django_asse
 
     with django_assert_num_queries(1):
         assert (paginator.count, paginator.capped) == (3, True)
-    assert [grid.pk for grid in paginator.page(2)] == list(Grid.objects.order_by("name").values_list("pk", flat=True)[2:3])
+    assert [grid.pk for grid in paginator.page(2)] == list(
+        Grid.objects.order_by("name").values_list("pk", flat=True)[2:3]
+    )
