@@ -36,9 +36,17 @@ def browser():
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def phone(browser, live_server, request):
     """A 390×844 phone page; fails the test if the page asks for anything off this machine."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN")
+    service_workers = "block" if request.node.get_closest_marker("block_service_workers") else "allow"
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        service_workers=service_workers,
+    )
     page = context.new_page()
     outside = []
     page.on(
