@@ -11,6 +11,7 @@ class HouseholdsConfig(AppConfig):
         from core import navigation, refdata
         from core.navigation import NavEntry
 
+        from . import checks  # noqa: F401 (registers the deploy check of the identity-number key)
         from .workbench import browse_card
 
         refdata.register("households.migrations.0002_priority_groups_and_roles.forwards")

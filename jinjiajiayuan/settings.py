@@ -28,12 +28,12 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-only-for-debug"
 # Residents' identity numbers are stored encrypted, with a keyed hash for lookups and uniqueness
 # (households/encryption.py). The key is 32 random bytes in URL-safe base64 (`Fernet.generate_key()`); keep it
-# with the database backups: without it the stored numbers cannot be read. With debug on, one is derived from
-# SECRET_KEY so development and tests need no setting.
+# with the database backups: without it the stored numbers cannot be read. Unset, one is derived from SECRET_KEY
+# so development, tests and `collectstatic` need no setting; `check --deploy` warns until production sets its own
+# (households/checks.py), since changing SECRET_KEY would then make the stored numbers unreadable.
 ID_NUMBER_KEY = env.str("ID_NUMBER_KEY", default="")
-if not ID_NUMBER_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("ID_NUMBER_KEY must be set when DJANGO_DEBUG=0 (see deploy/.env.example).")
+ID_NUMBER_KEY_DERIVED = not ID_NUMBER_KEY
+if ID_NUMBER_KEY_DERIVED:
     ID_NUMBER_KEY = base64.urlsafe_b64encode(hashlib.sha256(f"id-number-key:{SECRET_KEY}".encode()).digest()).decode()
 try:
     _id_key_length = len(base64.urlsafe_b64decode(ID_NUMBER_KEY))
