@@ -30,6 +30,12 @@ CHECK_CACHE_SECONDS = 30
 CONNECT_TIMEOUT_SECONDS = 1
 
 
+def task_named(name):
+    """The registered Celery task called `name` ("app.tasks.function"), for a services module whose own tasks
+    module imports it: the services name the task instead of importing `tasks` back."""
+    return app.tasks[name]
+
+
 def enqueue(task, *args, **kwargs):
     """Send `task` with these (id) arguments once the current transaction commits; never raises.
 

@@ -31,9 +31,9 @@ from django.db.models import Avg, Count, F, Min, Q
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
-from grids.models import Community, Grid
+from grids.models import Grid
 
-from .models import Dispute, DisputeType, Mediator
+from .models import Dispute, DisputeType, counted_communities
 
 COUNTS = ("received", "mediated", "succeeded", "failed", "written", "oral", "escalated")
 NOT_ESCALATED = ("", Dispute.EscalatedTo.NONE)
@@ -50,18 +50,6 @@ def shift_months(first, months):
     """The first day of the month `months` calendar months after (before, when negative) `first`'s month."""
     index = first.year * 12 + first.month - 1 + months
     return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def counted_communities(user):
-    """The communities whose disputes `Dispute.objects.counted_for(user)` counts (the same rule, for the rows
-    of a community or grid table): every community for those who see everything, else the communities of the
-    user's grids and of the committee they mediate for."""
-    if not user.is_authenticated or not user.is_active:
-        return Community.objects.none()
-    if user.sees_everything:
-        return Community.objects.all()
-    committees = Mediator.objects.filter(user=user, is_active=True).values("community")
-    return Community.objects.filter(Q(pk__in=Grid.objects.visible_to(user).values("community")) | Q(pk__in=committees))
 
 
 def _aggregates(first, following):

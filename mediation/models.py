@@ -116,6 +116,17 @@ class Mediator(models.Model):
         return [labels.get(skill, skill) for skill in self.skills]
 
 
+def counted_communities(user):
+    """The communities whose disputes the user may count (never read): every community for those who see
+    everything, else the communities of the user's grids and of the committee they mediate for."""
+    if not user.is_authenticated or not user.is_active:
+        return Community.objects.none()
+    if user.sees_everything:
+        return Community.objects.all()
+    committees = Mediator.objects.filter(user=user, is_active=True).values("community")
+    return Community.objects.filter(Q(pk__in=Grid.objects.visible_to(user).values("community")) | Q(pk__in=committees))
+
+
 class DisputeQuerySet(models.QuerySet):
     def managed_by(self, user):
         """Disputes of the committees the user manages: a user with the manager permission, for the communities
@@ -139,14 +150,9 @@ class DisputeQuerySet(models.QuerySet):
     def counted_for(self, user):
         """Disputes whose existence, state and figures (never content) the user may see: those of the
         communities of the user's grids (the street leader and admins: all), and of the mediator's committee."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_everything:
+        if user.is_authenticated and user.is_active and user.sees_everything:
             return self
-        committees = Mediator.objects.filter(user=user, is_active=True).values("community")
-        return self.filter(
-            Q(community__in=Grid.objects.visible_to(user).values("community")) | Q(community__in=committees)
-        )
+        return self.filter(community__in=counted_communities(user))
 
     def open(self):
         return self.exclude(state__in=Dispute.FINAL_STATES)

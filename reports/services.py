@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.broker import enqueue
+from core.broker import enqueue, task_named
 from core.db_router import replica_reads
 from grids.models import Community, Street
 from grids.nodes import node_key, path_of
@@ -69,13 +69,11 @@ def _locked(node, month):
 
 def _queue(report, by=None):
     """Mark the locked row queued and send its job after commit."""
-    from . import tasks  # tasks imports this module
-
     now = timezone.now()
     report.state, report.progress, report.error = StoredReport.State.QUEUED, 0, ""
     report.requested_by, report.requested_at, report.heartbeat_at = by, now, now
     report.save(update_fields=["state", "progress", "error", "requested_by", "requested_at", "heartbeat_at"])
-    enqueue(tasks.generate_report, report.pk)
+    enqueue(task_named("reports.tasks.generate_report"), report.pk)
 
 
 @transaction.atomic
