@@ -37,6 +37,7 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database afterwards")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results.md")
     parser.add_argument("--skip-load", action="store_true", help="do not run the load benchmark (bench/load.py)")
+    parser.add_argument("--load-seconds", type=float, default=24, help="bench/load.py's measured seconds per page")
     args = parser.parse_args()
     # The seed and the in-process timings use the key the load benchmark reads the identity numbers with.
     os.environ.setdefault("ID_NUMBER_KEY", BENCH_ID_NUMBER_KEY)
@@ -56,7 +57,8 @@ def main():
         if not args.skip_load:
             # gunicorn and the load generator over the same street; adds its section to the report.
             load = [sys.executable, str(ROOT / "bench" / "load.py"), "--database-url", args.database_url]
-            subprocess.run([*load, "--output", str(args.output)], cwd=ROOT, check=True)
+            load += ["--seconds", str(args.load_seconds), "--output", str(args.output)]
+            subprocess.run(load, cwd=ROOT, check=True)
     finally:
         if not args.keep:
             drop_database(args.database_url)
@@ -127,6 +129,7 @@ def measure_pages(database_url, repeats):
     import django
 
     django.setup()
+    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
     from django.test import Client
@@ -139,6 +142,7 @@ def measure_pages(database_url, repeats):
     setup_test_environment()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # as autovacuum would after a bulk load
+    call_command("runjob", "snapshot_coverage")  # as the nightly beat would have by morning (grids.snapshots)
 
     grid01, leader = User.objects.get(username="grid01"), User.objects.get(username="leader")
     cadre = User.objects.get(username="cadre")

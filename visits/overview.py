@@ -17,6 +17,9 @@ The section costs the same number of queries whatever the number of communities,
 - unstaffed grids: grids with no grid worker (`grids.staffing.grid_worker_assignments`) — one query;
 - the user's own open tasks, if any — one query.
 
+The table and the trend show at most `SHOWN_ROWS` rows, those furthest behind on visits (`most_behind`), with
+the totals over every row; the unstaffed grids the first `SHOWN_UNSTAFFED` of them, with their number.
+
 The coverage rows and the visit trend count every household in scope, so they come from the nightly snapshot
 (`grids.snapshots`: the coverage counts, and each grid's households visited in each of the last `TREND_MONTHS`
 months, registered here as `visited_month_counts`) when it covers the user's grids — one query to check it, one
@@ -44,6 +47,9 @@ from .models import ResidentRequest, Visit, VisitTask
 from .policy import COUNTING_OUTCOMES
 
 TREND_MONTHS = 6
+# A cadre's community has a hundred grids or more: the table and the trend show those furthest behind.
+SHOWN_ROWS = 12
+SHOWN_UNSTAFFED = 10
 WORST_GRIDS = 5
 CHART_SCRIPTS = ("vendor/chartjs-4.6.1/chart.umd.min.js", "js/overview.js")
 
@@ -162,8 +168,9 @@ def _share(numerator, denominator):
     return numerator / denominator if denominator else None
 
 
-def trend(rows, visited, firsts):
-    """Chart data: the month labels, one line per row and one for the whole scope (percent of households)."""
+def trend(rows, visited, firsts, *, shown=None):
+    """Chart data: the month labels, one line for the whole scope (percent of households) and one per row of
+    `shown` (default: every row)."""
     total_households = sum(row.household_count for row in rows)
     datasets = [
         {
@@ -175,7 +182,7 @@ def trend(rows, visited, firsts):
             ],
         }
     ]
-    for row in rows:
+    for row in rows if shown is None else shown:
         datasets.append(
             {
                 "label": str(row),
@@ -184,6 +191,14 @@ def trend(rows, visited, firsts):
             }
         )
     return {"labels": [_("%(m)s月") % {"m": m.month} for m in firsts], "datasets": datasets}
+
+
+def most_behind(rows, count=SHOWN_ROWS):
+    """The `count` rows furthest behind on visits within their interval (nothing to count last); all of them,
+    in their own order, when there are no more than `count`."""
+    if len(rows) <= count:
+        return rows
+    return sorted(rows, key=lambda row: (row.visited_share is None, row.visited_share or 0))[:count]
 
 
 def overdue_by_grid(scope, today, now):
@@ -309,6 +324,8 @@ def overview_context(user, *, today=None, now=None):
     this_month = firsts[-1]
     households = sum(row.household_count for row in rows)
     visited_total = sum(row.visited_count for row in rows)
+    shown = most_behind(rows)
+    unstaffed = unstaffed_grids(scope)
     return {
         "by_community": scope.by_community,
         "rows": [
@@ -319,17 +336,19 @@ def overview_context(user, *, today=None, now=None):
                 "month_visited": visited.get((row.pk, this_month), 0),
                 "month_share": _share(visited.get((row.pk, this_month), 0), row.household_count),
             }
-            for row in rows
+            for row in shown
         ],
+        "row_count": len(rows),
         "measures": measures_for(level),
         "households": households,
         "visited": visited_total,
         "visited_share": _share(visited_total, households),
-        "trend": trend(rows, visited, firsts),
+        "trend": trend(rows, visited, firsts, shown=shown),
         "overdue": overdue_by_grid(scope, today, now),
         "backlog": backlog(scope, today),
         "requests": requests_by_category(scope, this_month),
-        "unstaffed": unstaffed_grids(scope),
+        "unstaffed": unstaffed,
+        "unstaffed_shown": unstaffed[:SHOWN_UNSTAFFED],
         "mine": my_tasks(user, today),
         "month_start": this_month,
         "figures_taken_at": taken_at,

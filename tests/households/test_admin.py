@@ -90,6 +90,28 @@ def test_household_filter_by_lead_household_link(client_for, admin_user, househo
     assert other_household in unlinked
 
 
+def test_household_grid_filter_lists_the_grids_of_the_chosen_community(
+    client_for, admin_user, household, other_household, grid, other_grid, community
+):
+    from tests.factories import CommunityFactory, GridFactory
+
+    GridFactory(community=CommunityFactory(street=community.street, name="西城社区"), name="西城第一网格")
+    url = reverse("admin:households_household_changelist")
+    client = client_for(admin_user)
+
+    text = client.get(url).text
+    assert "西城第一网格" not in text  # no community chosen: no grid list
+    text = client.get(url, {"building__grid__community__id__exact": community.pk}).text
+    assert grid.name in text
+    assert other_grid.name in text
+    assert "西城第一网格" not in text
+
+    by_grid = client.get(url, {"grid": grid.pk})  # a link that filters by grid alone
+    assert by_grid.status_code == 200, by_grid.get("Location")
+    assert list(by_grid.context["cl"].result_list) == [household]
+    assert client.get(url, {"grid": "²"}).status_code == 200
+
+
 def test_household_admin_search_uses_pinyin_and_room_code(client_for, admin_user, household, other_household):
     url = reverse("admin:households_household_changelist")
     client = client_for(admin_user)

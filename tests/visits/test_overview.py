@@ -376,3 +376,22 @@ def test_overview_says_its_figures_are_last_nights(client_for, leader, street_da
     assert "overview-figures-taken-at" not in client.get(reverse("workbench")).text
     take_snapshot()
     assert "overview-figures-taken-at" in client.get(reverse("workbench")).text
+
+
+def test_a_community_of_many_grids_shows_those_furthest_behind(client_for, cadre, frozen):
+    from visits.overview import SHOWN_ROWS, SHOWN_UNSTAFFED
+
+    community = Community.objects.get(pk=cadre.assignments.get().community_id)
+    n_grids = SHOWN_ROWS + 3
+    _add_grids([community], n_grids)  # a third without a worker; visits 0, 40, 80 … days ago
+
+    context = overview_context(cadre)
+    assert (len(context["rows"]), context["row_count"]) == (SHOWN_ROWS, n_grids)
+    shares = [row["node"].visited_share for row in context["rows"]]
+    assert shares == sorted(shares)  # furthest behind first
+    assert context["households"] == n_grids  # the totals count every grid
+    assert len(context["trend"]["datasets"]) == SHOWN_ROWS + 1  # the total and the rows shown
+    assert len(context["unstaffed_shown"]) == min(len(context["unstaffed"]), SHOWN_UNSTAFFED)
+
+    text = client_for(cadre).get(reverse("workbench")).text
+    assert "overview-nodes-more" in text
