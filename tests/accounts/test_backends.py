@@ -15,7 +15,7 @@ def fresh(user):
 
 
 @pytest.mark.parametrize("persona", ["grid_worker", "cadre", "leader", "mediator"])
-def test_permissions_are_the_same_as_django_reads_them(request, persona):
+def test_permissions_are_the_same_as_django_reads_them(db, request, persona):
     user = request.getfixturevalue(persona)
     extra = Group.objects.create(name="额外分组")
     extra.permissions.add(Permission.objects.get(codename="view_grid"))
