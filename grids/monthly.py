@@ -27,6 +27,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.figures import kept
 from core.registry import Registry
 
 from .coverage import Measure, level_of, target
@@ -131,7 +132,7 @@ def matrix(user, grids, *, community=None, grid=None, grouping="grid", today=Non
     """The coverage matrix of one community's buildings (those in `grids`, the user's scope) or of one of its
     grids, grouped by grid or by party group; None when no measure can be read at a month end. A community with
     more than `MATRIX_BUILDINGS` buildings is shown a grid at a time. Four queries and the measure's counts,
-    whatever the number of buildings."""
+    whatever the number of buildings; the counts are kept for a few minutes (`core.figures`)."""
     month_end = month_end_measure()
     if month_end is None:
         return None
@@ -145,15 +146,23 @@ def matrix(user, grids, *, community=None, grid=None, grouping="grid", today=Non
     order = ["grid__name", Length("number"), "number"]
     if grouping == "party":
         order.insert(0, "party_group_name")
-    shown = [chosen_grid] if chosen_grid else community_grids
-    rows = list(Building.objects.filter(grid__in=shown).select_related("grid").order_by(*order))
+    buildings = Building.objects.select_related("grid").order_by(*order)
+    if chosen_grid:
+        rows = list(buildings.filter(grid=chosen_grid))
+    else:
+        rows = list(buildings.filter(grid__in=community_grids)[: MATRIX_BUILDINGS + 1])
     narrowed = chosen_grid is None and len(rows) > MATRIX_BUILDINGS
     if narrowed:
         chosen_grid = community_grids[0]
-        rows = [building for building in rows if building.grid_id == chosen_grid.pk]
+        rows = list(buildings.filter(grid=chosen_grid))
     days = month_days(today)
-    in_view = Grid.objects.filter(pk__in=[chosen_grid.pk] if chosen_grid else [g.pk for g in community_grids])
-    counts = month_end_counts(Building, month_end, [day for _first, day in days], in_view)
+    in_view = [chosen_grid.pk] if chosen_grid else [g.pk for g in community_grids]
+    counts, counted_at = kept(
+        ("matrix", month_end.key, in_view, days),
+        lambda: month_end_counts(
+            Building, month_end, [day for _first, day in days], Grid.objects.filter(pk__in=in_view)
+        ),
+    )
     empty = [(0, 0)] * len(days)
     groups = []
     for label, members in groupby(rows, key=lambda b: b.grid.name if grouping == "grid" else b.party_group_name):
@@ -177,4 +186,5 @@ def matrix(user, grids, *, community=None, grid=None, grouping="grid", today=Non
         "narrowed": narrowed,
         "grouping": grouping,
         "target": target(),
+        "counted_at": counted_at,
     }

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db.models.functions import Length
 from django.shortcuts import render
 
+from core.figures import kept
 from core.numbers import percent_value
 
 from .access import access_grid
@@ -23,27 +24,38 @@ def coverage(request):
     user = request.user
     grids = Grid.objects.visible_to(user)
     if user.sees_everything:
-        scope, streets, communities = None, Street.objects.all(), Community.objects.all()
+        scope, scope_key, streets, communities = None, None, Street.objects.all(), Community.objects.all()
         scope_label = ""
     else:
         # The user's grids as literal ids: a handful of numbers the planner can estimate, where the OR of
         # assignment subqueries made PostgreSQL hash whole tables (120 ms → 7 ms for a grid worker).
-        scope = grids = Grid.objects.filter(pk__in=list(grids.values_list("pk", flat=True)))
+        scope_key = sorted(grids.values_list("pk", flat=True))
+        scope = grids = Grid.objects.filter(pk__in=scope_key)
         streets = Street.objects.filter(pk__in=grids.values("community__street"))
         communities = Community.objects.filter(pk__in=grids.values("community"))
         # A street's figures then count only the user's nodes: say whose they are ("金色嘉苑社区合计 2402 户").
         scope_label = "、".join(str(a.node) for a in user.assignments.select_related("street", "community", "grid"))
-    # Street, community and grid figures from last night's count when it covers the user's grids (grids.snapshots).
-    taken_at = snapshot_taken_at(scope)
-    nightly = {"grids": scope, "snapshot": taken_at is not None}
-    streets = list(annotate_coverage(streets, **nightly))
-    communities = list(annotate_coverage(communities, **nightly))
     # The grids a page at a time (a street has hundreds): their ids first, then the figures of those only.
     grid_order = ("community_id", "name")
     grid_page = Paginator(grids.order_by(*grid_order).values_list("pk", flat=True), GRIDS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    grid_rows = list(annotate_coverage(grids.filter(pk__in=list(grid_page)).order_by(*grid_order), **nightly))
+
+    def tree_figures():
+        # Street, community and grid figures from last night's count when it covers the user's grids
+        # (grids.snapshots), else counted live.
+        taken_at = snapshot_taken_at(scope)
+        nightly = {"grids": scope, "snapshot": taken_at is not None}
+        return (
+            taken_at,
+            list(annotate_coverage(streets, **nightly)),
+            list(annotate_coverage(communities, **nightly)),
+            list(annotate_coverage(grids.filter(pk__in=list(grid_page)).order_by(*grid_order), **nightly)),
+        )
+
+    (taken_at, streets, communities, grid_rows), counted_at = kept(
+        ("coverage", scope_key, list(grid_page)), tree_figures
+    )
 
     selected, buildings = None, None
     if "grid" in request.GET:
@@ -74,6 +86,7 @@ def coverage(request):
             "tree": tree,
             "grid_page": grid_page,
             "figures_taken_at": taken_at,
+            "counted_at": counted_at,
             "scope_label": scope_label,
             "selected": selected,
             "buildings": [_row(building) for building in buildings or []],

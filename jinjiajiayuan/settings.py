@@ -210,6 +210,13 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # first. Never a per-process cache: a sign-out on one host would not reach the others.
 SHARED_CACHE = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if SHARED_CACHE else 'db'}"
+# Figures counted over a supervisor's whole scope are kept this long (core.figures), in a cache of their own.
+CACHES["figures"] = (
+    {**CACHES["default"], "KEY_PREFIX": "figures"}
+    if SHARED_CACHE
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "figures"}
+)
+FIGURES_CACHE_SECONDS = env.int("FIGURES_CACHE_SECONDS", default=300)
 # A session ends after DJANGO_SESSION_IDLE_MINUTES without a request, and DJANGO_SESSION_MAX_HOURS after signing
 # in whatever happens in between (core.middleware.session_timeouts); the cookie lives no longer than that.
 SESSION_IDLE_TIMEOUT = env.int("DJANGO_SESSION_IDLE_MINUTES", default=30) * 60

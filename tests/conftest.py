@@ -8,6 +8,7 @@ import os
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import caches
 
 from accounts.models import User
 from core import refdata
@@ -27,6 +28,12 @@ from tests.factories import (
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_figures():
+    """Every test counts its own figures: none kept from an earlier test (core.figures)."""
+    caches["figures"].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -37,6 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.workbench import WorkbenchSection
+from core.figures import kept
 from core.numbers import percent_value
 from grids.coverage import annotate_coverage, measures_for, shortfalls
 from grids.models import Community, Grid
@@ -310,17 +311,31 @@ def _row_url(node, by_community):
 
 
 def overview_context(user, *, today=None, now=None):
-    """Everything the overview shows, for a user who supervises, in a bounded number of queries."""
+    """Everything the overview shows, for a user who supervises, in a bounded number of queries: the scope's
+    figures as counted in the last few minutes (`core.figures.kept`, shared by users with the same grids), the
+    user's own tasks live."""
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     scope = scope_for(user)
+    figures, counted_at = kept(("overview", scope), lambda: scope_figures(scope, today, now))
+    return {
+        **figures,
+        "counted_at": counted_at,
+        "measures": measures_for("community" if scope.by_community else "grid"),
+        "mine": my_tasks(user, today),
+        "coverage_url": reverse("coverage"),
+        "scripts": CHART_SCRIPTS,
+    }
+
+
+def scope_figures(scope, today, now):
+    """The overview's figures for the grids of `scope`."""
     firsts = month_starts(today)
     taken_at = snapshot_taken_at(scope.grids())
     rows = coverage_rows(scope, snapshot=taken_at is not None)
     visited = nightly_visited_by_month(scope, firsts) if taken_at else None
     if visited is None:
         visited = visited_by_month(scope, firsts)
-    level = "community" if scope.by_community else "grid"
     this_month = firsts[-1]
     households = sum(row.household_count for row in rows)
     visited_total = sum(row.visited_count for row in rows)
@@ -339,7 +354,6 @@ def overview_context(user, *, today=None, now=None):
             for row in shown
         ],
         "row_count": len(rows),
-        "measures": measures_for(level),
         "households": households,
         "visited": visited_total,
         "visited_share": _share(visited_total, households),
@@ -349,11 +363,8 @@ def overview_context(user, *, today=None, now=None):
         "requests": requests_by_category(scope, this_month),
         "unstaffed": unstaffed,
         "unstaffed_shown": unstaffed[:SHOWN_UNSTAFFED],
-        "mine": my_tasks(user, today),
         "month_start": this_month,
         "figures_taken_at": taken_at,
-        "coverage_url": reverse("coverage"),
-        "scripts": CHART_SCRIPTS,
     }
 
 

@@ -14,6 +14,7 @@ import zoneinfo
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -299,6 +300,7 @@ def test_queries_do_not_grow_with_grids(client_for, request, persona, street, fr
     client = client_for(user)
 
     def count_queries():
+        caches["figures"].clear()
         with CaptureQueriesContext(connection) as ctx:
             context = overview_context(user)
         return len(ctx), context
@@ -310,6 +312,7 @@ def test_queries_do_not_grow_with_grids(client_for, request, persona, street, fr
         communities = [CommunityFactory(street=street, name=f"社区{i}") for i in range(3)]
 
     def page_queries():
+        caches["figures"].clear()
         with CaptureQueriesContext(connection) as ctx:
             client.get(reverse("workbench"))
         return len(ctx)
@@ -363,6 +366,7 @@ def test_overview_from_the_nightly_snapshot_equals_the_live_count(request, perso
     assert live["figures_taken_at"] is None
 
     take_snapshot()
+    caches["figures"].clear()  # the next morning
     nightly = overview_context(user)
 
     assert nightly["figures_taken_at"] is not None
@@ -373,9 +377,10 @@ def test_overview_says_its_figures_are_last_nights(client_for, leader, street_da
     from grids.snapshots import take_snapshot
 
     client = client_for(leader)
-    assert "overview-figures-taken-at" not in client.get(reverse("workbench")).text
+    assert "为每晚统计" not in client.get(reverse("workbench")).text
     take_snapshot()
-    assert "overview-figures-taken-at" in client.get(reverse("workbench")).text
+    caches["figures"].clear()  # the next morning
+    assert "为每晚统计" in client.get(reverse("workbench")).text
 
 
 def test_a_community_of_many_grids_shows_those_furthest_behind(client_for, cadre, frozen):
@@ -395,3 +400,22 @@ def test_a_community_of_many_grids_shows_those_furthest_behind(client_for, cadre
 
     text = client_for(cadre).get(reverse("workbench")).text
     assert "overview-nodes-more" in text
+
+
+def test_the_scopes_figures_are_counted_once_in_a_few_minutes_and_say_when(client_for, cadre, grid_worker, frozen):
+    grid = grid_worker.assignments.get().grid
+    VisitTaskFactory(household=HouseholdFactory(building__grid=grid), due_on=NOW.date() - datetime.timedelta(days=1))
+    first = overview_context(cadre)
+    VisitTaskFactory(household=HouseholdFactory(building__grid=grid), due_on=NOW.date() - datetime.timedelta(days=2))
+
+    with CaptureQueriesContext(connection) as ctx:
+        kept = overview_context(cadre)
+
+    assert kept["overdue"]["tasks"] == first["overdue"]["tasks"] == 1
+    assert kept["counted_at"] == first["counted_at"]
+    assert len(ctx) <= 2  # the scope and the user's own tasks
+    page = client_for(cadre).get(reverse("workbench")).content.decode()
+    assert f"数字截至 {timezone.localtime(first['counted_at']):%H:%M}" in page
+
+    caches["figures"].clear()  # what FIGURES_CACHE_SECONDS later brings
+    assert overview_context(cadre)["overdue"]["tasks"] == 2
