@@ -13,17 +13,38 @@ from django.utils.translation import gettext_lazy as _
 
 class GridQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Grids under any node the user is assigned to; everything for admins and street leaders."""
+        """Grids under any node the user is assigned to; everything for admins and street leaders.
+
+        The grids are named by their ids, looked up once per user object (`scope_grid_ids`): with the assignments
+        as subqueries joined by OR, PostgreSQL guessed that most grids matched and hashed whole tables (a grid
+        worker's search for "wang" over 100,000 households: 29 ms against 2 ms with the ids)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if user.sees_everything:
             return self
+        return self.filter(pk__in=scope_grid_ids(user))
+
+
+def scope_grid_ids(user):
+    """The ids of the grids under the user's assignments, in one query the first time; kept on the user object,
+    which lives for one request (`forget_scope(user)` after changing its assignments in the same process)."""
+    ids = user.__dict__.get("_scope_grid_ids")
+    if ids is None:
         mine = StaffAssignment.objects.filter(user=user)
-        return self.filter(
-            Q(pk__in=mine.values("grid"))
-            | Q(community__in=mine.values("community"))
-            | Q(community__street__in=mine.values("street"))
+        ids = user.__dict__["_scope_grid_ids"] = list(
+            Grid.objects.filter(
+                Q(pk__in=mine.values("grid"))
+                | Q(community__in=mine.values("community"))
+                | Q(community__street__in=mine.values("street"))
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
+    return ids
+
+
+def forget_scope(user):
+    user.__dict__.pop("_scope_grid_ids", None)
 
 
 class Street(models.Model):

@@ -352,7 +352,7 @@ class PartyMember(models.Model):
 
 class LeadHouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(household__in=Household.objects.visible_to(user))
+        return self.filter(household__building__grid__in=Grid.objects.visible_to(user))
 
 
 class LeadHousehold(models.Model):

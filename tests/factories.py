@@ -5,7 +5,7 @@ import datetime
 import factory
 
 from accounts.models import User
-from grids.models import Building, Community, Grid, StaffAssignment, Street
+from grids.models import Building, Community, Grid, StaffAssignment, Street, forget_scope
 from households.idcard import check_digit
 from households.models import Household, LeadHousehold, OriginVillage, PartyMember, Resident
 
@@ -121,4 +121,5 @@ class LeadHouseholdFactory(factory.django.DjangoModelFactory):
 def assign(user, node):
     """Assign a user to a street, community or grid."""
     field = node._meta.model_name
+    forget_scope(user)
     return StaffAssignment.objects.create(user=user, **{field: node})

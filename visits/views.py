@@ -7,7 +7,6 @@ are in `visits.request_views`, the printed weekly sheet and its back-entry in `v
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_safe
 
 from accounts.access import can_write, require_write
 from core.offline import outbox_capable
+from core.paging import CappedPaginator
 from core.parsing import parse_id, parse_uuid
-from grids.models import Building
+from grids.models import Building, Grid
 from households.access import household_from_query
 from households.views import household_search
 
@@ -30,6 +30,8 @@ from .models import Visit, VisitTask
 from .services import log_visit
 
 TASK_PAGE_SIZE = 50
+# A community has a hundred grid workers or more: its task list shows those with the most late tasks first.
+WORKERS_SHOWN = 20
 
 
 # --- Visits ----------------------------------------------------------------------------------------------
@@ -127,15 +129,20 @@ def visittask_list(request):
     tasks = VisitTask.objects.visible_to(user).open()
     if not supervisor:
         tasks = tasks.filter(assignee=user)
-    buildings = Building.objects.filter(pk__in=tasks.values("household__building")).select_related("grid")
-    building_id = request.GET.get("building", "")  # as given, for the form
-    building_pk = parse_id(building_id)
-    if building_pk:
-        tasks = tasks.filter(household__building_id=building_pk)
     # The workbench overview's figures link here: ?grid=…, ?overdue=1, ?backlog=1 (overdue or unassigned).
     grid_id = parse_id(request.GET.get("grid"))
     if grid_id:
         tasks = tasks.filter(household__building__grid_id=grid_id)
+    # The buildings with open tasks to narrow the list to; a supervisor of many grids picks a grid first.
+    grids, buildings = None, None
+    if supervisor and not grid_id:
+        grids = Grid.objects.visible_to(user).select_related("community").order_by("community__name", "name")
+    else:
+        buildings = Building.objects.filter(pk__in=tasks.values("household__building")).select_related("grid")
+    building_id = request.GET.get("building", "")  # as given, for the form
+    building_pk = parse_id(building_id)
+    if building_pk:
+        tasks = tasks.filter(household__building_id=building_pk)
     if request.GET.get("overdue") == "1":
         tasks = tasks.overdue(today)
     elif request.GET.get("backlog") == "1":
@@ -159,7 +166,7 @@ def visittask_list(request):
         listed = day.backlog(tasks, the_day, today) if view == "backlog" else None
     else:
         listed = day.rows(tasks, today).by_urgency(today)
-    page = Paginator(listed, TASK_PAGE_SIZE).get_page(request.GET.get("page")) if listed is not None else None
+    page = CappedPaginator(listed, TASK_PAGE_SIZE).get_page(request.GET.get("page")) if listed is not None else None
     query = request.GET.copy()
     for key in ("page", "view"):
         query.pop(key, None)
@@ -174,6 +181,10 @@ def visittask_list(request):
             "today": today,
             "supervisor": supervisor,
             "by_worker": by_worker,
+            "grids": grids,
+            "grid_id": grid_id,
+            "workers_shown": WORKERS_SHOWN,
+            "all_workers": request.GET.get("workers") == "all",
             "buildings": buildings,
             "building_id": building_id,
             "worker": worker,

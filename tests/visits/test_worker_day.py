@@ -165,6 +165,40 @@ def test_supervisor_sees_per_worker_backlog_and_a_workers_day(client_for, cadre,
     assert len(theirs.context["day"].tasks) == 3
 
 
+def test_a_supervisor_picks_a_grid_before_a_building(client_for, cadre, walk, grid, other_grid):
+    page = client_for(cadre).get(reverse("visittask_list"))
+    assert page.context["buildings"] is None
+    assert {g.pk for g in page.context["grids"]} == {grid.pk, other_grid.pk}  # the grids of the cadre's community
+    assert 'id="task-grid"' in page.text and 'id="task-building"' not in page.text
+
+    narrowed = client_for(cadre).get(reverse("visittask_list"), {"grid": grid.pk})
+    assert {b.pk for b in narrowed.context["buildings"]} == {t.household.building_id for t in walk.values()}
+    assert f'<input type="hidden" name="grid" value="{grid.pk}">' in narrowed.text
+
+
+def test_a_supervisor_sees_the_workers_with_most_late_tasks_first_and_can_ask_for_all(
+    client_for, cadre, grid, building, monkeypatch
+):
+    from visits import views
+
+    monkeypatch.setattr(views, "WORKERS_SHOWN", 2)
+    workers = []
+    for n in range(3):
+        workers.append(UserFactory(username=f"worker{n}", full_name=f"网格员{n}", role=User.Role.GRID_WORKER))
+        assign(workers[-1], grid)
+        for room in range(n + 1):
+            task_for(building, workers[-1], late=5, unit=n + 1, room=f"{room}01")
+
+    def listed(params):
+        text = client_for(cadre).get(reverse("visittask_list"), params).text
+        return [f'href="?worker={worker.pk}"' in text for worker in workers], text
+
+    shown, text = listed({})
+    assert shown == [False, True, True]  # the two with the most late tasks
+    assert "显示全部 3 名" in text
+    assert listed({"workers": "all"})[0] == [True, True, True]
+
+
 def test_another_grids_worker_and_another_communitys_cadre_see_none_of_the_day(client_for, walk, other_grid_worker):
     for params in ({}, {"view": "backlog"}, {"worker": walk["two_not_due"].assignee_id, "view": "backlog"}):
         text = client_for(other_grid_worker).get(reverse("visittask_list"), params).text

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from grids.models import Grid
 from households.models import Household
 
 from .. import kinds
@@ -113,7 +114,7 @@ class VisitTaskQuerySet(models.QuerySet):
         return self.open().filter(due_on=today)
 
     def visible_to(self, user):
-        return self.filter(household__in=Household.objects.visible_to(user))
+        return self.filter(household__building__grid__in=Grid.objects.visible_to(user))
 
 
 class VisitTask(models.Model):
