@@ -123,6 +123,7 @@ def statistics_context(request):
     report = figures.monthly_return(disputes, month)
     series = figures.monthly_series(disputes, month_starts(today, SERIES_MONTHS))
     grids = figures.grid_rows(disputes, month, user)
+    active = [row for row in grids if figures.has_data(row)]
     may_export = user.has_perm(EXPORT_PERMISSION)
     return {
         "statistics": {
@@ -137,10 +138,12 @@ def statistics_context(request):
             "rows": report["rows"],
             "total": report["total"],
             "series": series,
-            "grids": grids,
+            # A community has a hundred grids or more, most without a dispute in a month: those with one.
+            "grids": active,
+            "quiet_grids": len(grids) - len(active),
             "by_community": len({row["community"] for row in grids}) > 1,
             "trend_chart": trend_chart(series),
-            "grid_chart": grid_chart(grids),
+            "grid_chart": grid_chart(active),
             "export_url": f"{reverse('mediation_return')}?month={month_value(month)}" if may_export else "",
             "scripts": CHART_SCRIPTS,
         }

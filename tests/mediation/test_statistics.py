@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core import navigation, reports
+from grids.models import scope_grid_ids
 from mediation import figures
 from mediation.models import Dispute
 from mediation.sections import mediation_section
@@ -248,6 +249,19 @@ def test_the_statistics_render_the_return_the_charts_data_and_the_picker(march, 
     assert "js/mediation_charts.js" in html and "<script>" not in html
 
 
+def test_the_grid_table_lists_the_grids_with_disputes_and_counts_the_others(march, cadre, community, grid, other_grid):
+    quiet = [GridFactory(community=community, name=f"安静第{n}网格") for n in range(3)]
+    request = RequestFactory().get("/mediation/", {"month": "2026-03"})
+    request.user = cadre
+    context = statistics_context(request)
+    html = render_to_string("mediation/_statistics.html", context, request=request)
+
+    assert {row["name"] for row in context["statistics"]["grids"]} == {grid.name, other_grid.name, "未填网格"}
+    assert context["statistics"]["grid_chart"]["labels"] == [row["name"] for row in context["statistics"]["grids"]]
+    assert not any(f'id="mediation-grid-{g.pk}"' in html for g in quiet)
+    assert "另有 3 个网格本月没有调解案件。" in html
+
+
 @pytest.mark.parametrize("persona", ["mediator", "cadre", "leader"])
 def test_the_mediation_page_shows_the_statistics(client_for, request, march, april_15, persona):
     html = client_for(request.getfixturevalue(persona)).get("/mediation/", {"month": "2026-03"}).content.decode()
@@ -341,6 +355,7 @@ def test_the_workbench_card_costs_the_same_for_3_and_30_disputes(client, communi
         page = RequestFactory().get("/")
         page.user = type(cadre).objects.get(pk=cadre.pk)
         page.user.has_perm("mediation.view_dispute")  # permissions cached, as on a real request
+        scope_grid_ids(page.user)  # and the user's grids
         with CaptureQueriesContext(connection) as queries:
             mediation_card(page)
         return len(queries)
@@ -393,6 +408,7 @@ def test_the_report_section_is_registered_and_renders(march, community, cadre):
 
 
 def test_the_report_section_costs_four_queries(march, community, cadre):
+    scope_grid_ids(cadre)  # the user's grids, looked up once per request
     with CaptureQueriesContext(connection) as queries:
         mediation_section(community, MARCH, cadre)
     assert len(queries) == 4
