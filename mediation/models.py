@@ -357,6 +357,9 @@ class Dispute(StateFlow, models.Model):
             self.agreement_kind = ""
             self.escalated_at = None
         elif to_state == self.State.CLOSED:
+            # Closed by hand before its last follow-up (the parties performed early): no one is sent to check a
+            # closed case, so the follow-ups not yet done are dropped; those done stay in the file.
+            self.follow_ups.open().delete()
             self.closed_on = today
 
     def _prepare_success(self, today, **details):

@@ -117,6 +117,35 @@ def _report_risks(disputes, now):
     return len(rows)
 
 
+def notify_recusal(assignment_id):
+    """Tell the committee's managers that a mediator stepped aside with no one named to take over, so that they
+    assign another — once per recusal (key "dispute-recusal:<assignment id>"). Returns how many were told."""
+    row = (
+        DisputeMediator.objects.filter(pk=assignment_id, recused_at__isnull=False)
+        .values_list("dispute_id", "dispute__community_id", "dispute__number", "mediator__name")
+        .first()
+    )
+    if row is None:
+        return 0
+    dispute_id, community_id, number, name = row
+    managers = managers_of({community_id}).get(community_id, [])
+    contacts = _contacts(managers)
+    recipients = [user_id for user_id in managers if user_id in contacts]
+    if not recipients:
+        logger.warning("notify_recusal: %s has no manager to tell", number)
+        return 0
+    heading = _("调解员回避：%(number)s，请指派接替的调解员") % {"number": number}
+    body = _("调解员%(name)s已回避，本案需要另行指派调解员。") % {"name": name}
+    create_notifications(
+        kind=Notification.Kind.INFO,
+        key=f"dispute-recusal:{assignment_id}",
+        messages=[
+            Message(user_id, heading, body, dispute_url(dispute_id), *contacts[user_id]) for user_id in recipients
+        ],
+    )
+    return len(recipients)
+
+
 def _risk_heading(risk, number, dispute_type):
     """The notification's title (the only part a text message carries): number and type, never a party."""
     words = {"number": number, "type": DisputeType(dispute_type).label}

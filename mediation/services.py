@@ -213,7 +213,8 @@ def recuse(assignment, *, reason, by, replacement=None):
     """The mediator steps aside (has an interest in the dispute, or a party asked); `replacement` takes over.
 
     The recused mediator no longer sees the dispute. A lead's role passes to the replacement, else to the next
-    active mediator. Open follow-ups assigned to the recused mediator's user move with it."""
+    active mediator, and the committee's managers are asked to assign another. Open follow-ups assigned to the
+    recused mediator's user move with it."""
     reason = reason.strip()
     if not reason:
         raise InvalidDisputeMove(_("请写明回避理由。"))
@@ -236,6 +237,8 @@ def recuse(assignment, *, reason, by, replacement=None):
             FollowUp.objects.open().filter(dispute=dispute, assignee_id=recused_user).update(
                 assignee_id=lead_mediator_user(dispute)
             )
+        if new is None:  # the managers assign another
+            enqueue(tasks.notify_recusal, assignment.pk)
     return new
 
 

@@ -1,7 +1,7 @@
 """Celery tasks of the mediation app: each calls one function in `mediation.reminders` and nothing else.
 
-Both are safe to repeat (a dispute is stamped `risk_notified_at` under a row lock and its notification keyed
-"dispute-risk:<id>"), so they are `acks_late` with `reject_on_worker_lost`. The digest lines and the deadline
+All are safe to repeat (a dispute is stamped `risk_notified_at` under a row lock and its notification keyed
+"dispute-risk:<id>"; a recusal's notification is keyed "dispute-recusal:<id>"), so they are `acks_late` with `reject_on_worker_lost`. The digest lines and the deadline
 escalation are sources of visits' own daily digest and escalation jobs. `JOBS` names the beat job for
 `manage.py runjob`.
 """
@@ -17,6 +17,12 @@ IDEMPOTENT = {"acks_late": True, "reject_on_worker_lost": True}
 def notify_risk(dispute_id):
     """On registration of a red or orange dispute: tell the committee's managers, once."""
     return reminders.notify_risk(dispute_id)
+
+
+@shared_task(**IDEMPOTENT)
+def notify_recusal(assignment_id):
+    """On a recusal with no replacement named: ask the committee's managers to assign another mediator, once."""
+    return reminders.notify_recusal(assignment_id)
 
 
 @shared_task(**IDEMPOTENT)

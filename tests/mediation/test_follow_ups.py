@@ -149,6 +149,18 @@ def test_performed_twice_closes_the_dispute(client_for, agreed, mediator):
     assert list(agreed.follow_ups.values_list("performed", "done_by")) == [(True, mediator.pk), (True, mediator.pk)]
 
 
+def test_closing_by_hand_before_the_last_follow_up_drops_it_from_the_task_list(client_for, agreed, mediator, cadre):
+    first, second = agreed.follow_ups.order_by("round")
+    client_for(mediator).post(record_url(first), {"performed": "yes", "note": "已赔偿 1500 元"})
+    assert record_url(second) in client_for(mediator).get(TASKS_URL).text
+
+    agreed.advance(Dispute.State.CLOSED, by=cadre, note="双方已全部履行，不再回访。")
+
+    assert agreed.state == Dispute.State.CLOSED
+    assert list(agreed.follow_ups.values_list("round", "performed")) == [(1, True)]  # the one done stays on file
+    assert record_url(second) not in client_for(mediator).get(TASKS_URL).text
+
+
 def test_not_performed_reopens_the_dispute_and_a_new_agreement_gets_new_follow_ups(client_for, agreed, mediator):
     first, _second = agreed.follow_ups.order_by("round")
 

@@ -14,7 +14,7 @@ from accounts.models import Notification, User
 from jinjiajiayuan.celery import app as celery_app
 from mediation import reminders
 from mediation.models import Dispute, FollowUp, Party
-from mediation.services import PartyData, extend_deadline, party_from_resident, register_dispute
+from mediation.services import PartyData, extend_deadline, party_from_resident, recuse, register_dispute
 from tests.factories import GridFactory, UserFactory, assign
 from visits import reminders as visit_reminders
 from visits.workdays import add_workdays
@@ -104,6 +104,32 @@ def test_registering_a_red_dispute_notifies_once_the_transaction_commits(
     assert dispute.risk_notified_at is not None
     assert reminders.sweep_risk() == 0
     assert risk_notices().count() == 1
+
+
+def test_a_mediator_who_steps_aside_alone_makes_the_managers_assign_another(
+    register, cadre, mediator, roster, eager, django_capture_on_commit_callbacks
+):
+    dispute = register(Dispute.Risk.YELLOW)
+    assignment = dispute.assignments.get(mediator=roster["mediator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        recuse(assignment, reason="与被申请人系亲属", by=mediator)
+
+    notice = Notification.objects.get(key=f"dispute-recusal:{assignment.pk}")
+    assert notice.user == cadre
+    assert notice.title == f"调解员回避：{dispute.number}，请指派接替的调解员"
+    assert notice.url == reverse("dispute_detail", args=[dispute.pk])
+    assert reminders.notify_recusal(assignment.pk) == 1  # asked again: no second notification
+    assert Notification.objects.filter(key__startswith="dispute-recusal:").count() == 1
+
+
+def test_a_recusal_with_a_replacement_tells_nobody(
+    register, cadre, mediator, roster, eager, django_capture_on_commit_callbacks
+):
+    dispute = register(Dispute.Risk.YELLOW)
+    assignment = dispute.assignments.get(mediator=roster["mediator"])
+    with django_capture_on_commit_callbacks(execute=True):
+        recuse(assignment, reason="与被申请人系亲属", by=cadre, replacement=roster["teacher"])
+    assert not Notification.objects.filter(key__startswith="dispute-recusal:").exists()
 
 
 def test_the_sweep_reports_a_red_dispute_whose_task_was_lost(register, cadre):
