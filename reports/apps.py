@@ -21,6 +21,7 @@ class ReportsConfig(AppConfig):
         from .villages import village_rows, village_tables, villages_section
 
         refdata.register("reports.migrations.0002_beat_schedule.forwards")
+        refdata.register("reports.migrations.0004_figures_beat.forwards")
         navigation.register(NavEntry(key="reports", label=_("月报"), url_name="report", order=70, visible=has_reports))
         reports.register(
             ReportSection(

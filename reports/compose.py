@@ -1,22 +1,24 @@
 """A node's monthly report, assembled from the sections the apps register in `core.reports`.
 
-For each section with tables, `build` runs for the month, the month before and the same month last year, and
-every figure of the month carries the other two beside it (none when that month's build said it had no data).
-Each figure links to the rows behind it (`report_rows`), each child node's name to its own report. A section
-without tables is shown through its own template. The same assembly feeds the page, the Excel downloads, the
-workbook and the printed page.
+For each section with tables, the figures of the month, the month before and the same month last year are read
+(`reports.figures`: kept once counted, counted by the sections' `build` when not), and every figure of the month
+carries the other two beside it (none when that month's build said it had no data). Each figure links to the
+rows behind it (`report_rows`), each child node's name to its own report. A section without tables is shown
+through its own template. The same assembly feeds the page, the Excel downloads, the workbook and the printed
+page; a page cuts the tables of child nodes (the rows that grow with the grid) to the rows it shows.
 """
 
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 from core import reports as registry
 from grids.coverage import is_below
 from grids.nodes import node_key
 
-from . import months
+from . import figures, months
 
 
 @dataclass(frozen=True)
@@ -66,10 +68,17 @@ class RenderedTable:
     #: whether the month before / the same month last year had data to compare with
     has_previous: bool
     has_last_year: bool
+    #: rows of child nodes left out by `cap`, and the column the rows shown were picked by
+    omitted: int = 0
+    picked_by: str = ""
 
     @property
     def compared(self):
         return self.has_previous or self.has_last_year
+
+    @property
+    def children_shown(self):
+        return sum(1 for row in self.rows if row.url and not row.total)
 
 
 @dataclass
@@ -79,6 +88,8 @@ class RenderedSection:
     data: object
     template: str = ""
     tables: list = field(default_factory=list)
+    #: a section without tables: its rendered template
+    html: str = ""
 
 
 @dataclass
@@ -90,6 +101,8 @@ class Report:
     sections: list
     #: titles of the sections with nothing for the month (heating out of season)
     silent: list = field(default_factory=list)
+    #: when the month's figures were counted
+    counted_at: object = None
 
     @property
     def node_key(self):
@@ -109,16 +122,6 @@ def query(node_key_, month, **params):
 
 def report_url(node_key_, month):
     return f"{reverse('report')}?{query(node_key_, month)}"
-
-
-def rows_url(section, link, node_key_, month):
-    return f"{reverse('report_rows', kwargs={'section': section, 'figure': link.figure})}?" + query(
-        link.node or node_key_, month, **dict(link.params)
-    )
-
-
-def _values_by_row(tables):
-    return {(table.key, row.key): row.values for table in tables or () for row in table.rows}
 
 
 def _charts(table):
@@ -144,8 +147,51 @@ def _compared(values, column, period):
     return values.get(column.key, 0 if column.kind == "count" else None)
 
 
-def render_table(section_key, table, node_key_, month, previous, last_year):
+def _attention(columns):
+    """The index of the column whose lowest shares need attention first (the first charted share), or None."""
+    shares = [i for i, (_key, _label, kind, _chart) in enumerate(columns) if kind == "share"]
+    charted = [i for i in shares if columns[i][3]]
+    return (charted or shares or [None])[0]
+
+
+def _lowest_first(share):
+    return (share is None, share or 0)
+
+
+def _cut(kept, limit):
+    """(kept table, rows left out, the label of the column picked by): a kept table of child nodes (the rows that
+    grow with the grid) cut to `limit` of them — those with the lowest share of its first charted share column,
+    the ones needing attention, else the first — and its other rows (the total). Rows as `reports.figures` keeps
+    them: [key, label, node, total, values, links]."""
+    children = [row for row in kept["rows"] if row[2] and not row[3]]
+    if limit is None or len(children) <= limit:
+        return kept, 0, ""
+    index = _attention(kept["columns"])
+    if index is None:
+        shown, picked_by = children[:limit], ""
+    else:
+        shown = sorted(children, key=lambda row: _lowest_first(row[4][index]))[:limit]
+        picked_by = kept["columns"][index][1]
+    rows = [*shown, *(row for row in kept["rows"] if row[3] or not row[2])]
+    return {**kept, "rows": rows}, len(children) - limit, picked_by
+
+
+def render_table(section_key, table, node_key_, month, previous, last_year, *, omitted=0, picked_by=""):
     """A section's table with links, and the previous month's and last year's value beside each figure."""
+    # A table has hundreds of links: reverse() once per figure, each node quoted once (as `query` would).
+    paths, nodes, month_text = {}, {}, f"{month:%Y-%m}"
+
+    def query_of(node, params=()):
+        if node not in nodes:
+            nodes[node] = f"node={quote_plus(node)}&month={month_text}"
+        return f"{nodes[node]}&{urlencode(params)}" if params else nodes[node]
+
+    def url_of(link):
+        if link.figure not in paths:
+            paths[link.figure] = reverse("report_rows", kwargs={"section": section_key, "figure": link.figure})
+        return f"{paths[link.figure]}?{query_of(link.node or node_key_, link.params)}"
+
+    report_path = reverse("report")
     rows = []
     for row in table.rows:
         before = (previous or {}).get((table.key, row.key), {})
@@ -158,12 +204,12 @@ def render_table(section_key, table, node_key_, month, previous, last_year):
                     column=column.key,
                     value=row.values.get(column.key),
                     kind=column.kind,
-                    url=rows_url(section_key, link, node_key_, month) if link else None,
+                    url=url_of(link) if link else None,
                     previous=_compared(before, column, previous),
                     last_year=_compared(year_ago, column, last_year),
                 )
             )
-        url = report_url(row.node, month) if row.node else None
+        url = f"{report_path}?{query_of(row.node)}" if row.node else None
         rows.append(RenderedRow(row.key, row.label, url, row.total, cells))
     return RenderedTable(
         section_key,
@@ -175,51 +221,100 @@ def render_table(section_key, table, node_key_, month, previous, last_year):
         _charts(table),
         has_previous=previous is not None,
         has_last_year=last_year is not None,
+        omitted=omitted,
+        picked_by=picked_by,
     )
 
 
-def _render_section(section, node, month, user):
-    """One section of the report, or None when it has nothing for the month."""
-    data = section.build(node, month, user)
-    if data is None:
+def _render_section(section, node, month, kept, before, year_ago, limit=None, full=""):
+    """One section of the report from its kept figures of the month, the month before and the same month last
+    year, or None when it has nothing for the month; tables cut to `limit` child nodes but the one named `full`."""
+    if kept is None:
         return None
-    rendered = RenderedSection(section.key, str(section.title), data, section.template)
-    if section.tables:
-        before = section.build(node, months.shift(month, -1), user)
-        year_ago = section.build(node, months.shift(month, -12), user)
-        previous = _values_by_row(section.tables(before)) if before is not None else None
-        last_year = _values_by_row(section.tables(year_ago)) if year_ago is not None else None
-        rendered.tables = [
-            render_table(section.key, table, node_key(node), month, previous, last_year)
-            for table in section.tables(data)
-        ]
+    rendered = RenderedSection(section.key, str(section.title), None, section.template)
+    if "html" in kept:
+        rendered.html = mark_safe(kept["html"])  # rendered by the section's own (escaping) template
+    previous, last_year = figures.values_by_row(before), figures.values_by_row(year_ago)
+    for table in kept.get("tables", ()):
+        cut, omitted, picked_by = _cut(table, None if full == f"{section.key}.{table['key']}" else limit)
+        rendered.tables.append(
+            render_table(
+                section.key,
+                figures.table_of(cut),
+                node_key(node),
+                month,
+                previous,
+                last_year,
+                omitted=omitted,
+                picked_by=picked_by,
+            )
+        )
     return rendered
 
 
-def _report(node, month, sections, silent=()):
-    return Report(node, month, months.shift(month, -1), months.shift(month, -12), sections, list(silent))
+def _report(node, month, sections, silent=(), counted_at=None):
+    return Report(node, month, months.shift(month, -1), months.shift(month, -12), sections, list(silent), counted_at)
 
 
-def compose(node, month, user, *, progress=None):
-    """The report of `node` for `month` as `user` sees it; `progress(done, total)` after each section."""
+def shown_months(month):
+    """The months a report reads: its own, the month before and the same month last year."""
+    return [month, months.shift(month, -1), months.shift(month, -12)]
+
+
+def assemble(node, month, by_month, only=None, limit=None, full=""):
+    """The report of `node` for `month` from `by_month` ({month: (figures, counted at)} for `shown_months`);
+    `only` a section key for a report of that section alone; `limit` and `full` as `_render_section`'s."""
+    kept, counted_at = by_month[month]
+    before, year_ago = (by_month[other][0] for other in shown_months(month)[1:])
     sections, silent = [], []
-    registered = registry.sections()
-    for done, section in enumerate(registered, start=1):
-        rendered = _render_section(section, node, month, user)
+    for section in registry.sections():
+        if only and section.key != only:
+            continue
+        key = section.key
+        rendered = _render_section(section, node, month, kept.get(key), before.get(key), year_ago.get(key), limit, full)
         if rendered is not None:
             sections.append(rendered)
         else:
             silent.append(str(section.title))
-        if progress:
-            progress(done, len(registered))
-    return _report(node, month, sections, silent)
+    return _report(node, month, sections, silent, counted_at)
+
+
+def compose(node, month, user, *, progress=None, live=False, limit=None, full=""):
+    """The report of `node` for `month` as `user` sees it, from the kept figures (counting and keeping those not
+    kept yet); `live` counts all three months afresh and keeps nothing. `progress(done, total)` after each
+    section counted. A page passes `limit` (child nodes shown per table) and `full` (the table shown whole,
+    "section.table"); the Excel downloads and the workbook keep every row."""
+    wanted = shown_months(month)
+    total = len(wanted) * len(registry.sections())
+    done = 0
+
+    def count(counted_month):
+        nonlocal done
+        start = done
+
+        def step(section_done, _sections):
+            if progress:
+                progress(start + section_done, total)
+
+        result = figures.count_month(node, counted_month, user, progress=step)
+        done = start + len(result)
+        return result
+
+    if live:
+        by_month = {other: (count(other), None) for other in wanted}
+    else:
+        by_month = figures.figures_for(node, wanted, user, count=count)
+    if progress:
+        progress(total, total)
+    return assemble(node, month, by_month, limit=limit, full=full)
 
 
 def compose_section(section_key, node, month, user):
     """The report with only the section `section_key` (for one table's download), or None."""
-    section = registry.registry.get(section_key)
-    rendered = _render_section(section, node, month, user) if section else None
-    return _report(node, month, [rendered]) if rendered else None
+    if registry.registry.get(section_key) is None:
+        return None
+    built = assemble(node, month, figures.figures_for(node, shown_months(month), user), only=section_key)
+    return built if built.sections else None
 
 
 def rows_for(section_key, figure, node, month, user, params):

@@ -106,3 +106,32 @@ class StoredReport(models.Model):
     @property
     def is_ready(self):
         return bool(self.workbook)
+
+
+class MonthFigures(models.Model):
+    """The figures of every report section for one node and month, as one audience sees them, kept so the report
+    page reads them instead of building each section (`reports.figures` says when they are computed and what
+    makes them out of date).
+
+    `sections` maps each section's key to None (nothing for the month) or {"tables": [...]} (its tables, as
+    `reports.figures` writes them) or {"html": "..."} (a section shown through its template, rendered). The
+    audience is the language and the permissions the figures were counted for: users who may open a node see all
+    of it, so what differs between them is only which sections and figures their permissions show.
+    """
+
+    node = models.CharField(_("单位"), max_length=30, help_text=_("如 community:3"))
+    month = models.DateField(_("月份"), help_text=_("该月 1 日"))
+    audience = models.CharField(_("适用对象"), max_length=40)
+    version = models.PositiveSmallIntegerField(_("口径版本"))
+    sections = models.JSONField(_("各部分数字"))
+    computed_at = models.DateTimeField(_("计算时间"))
+
+    class Meta:
+        verbose_name = _("月报数字")
+        verbose_name_plural = _("月报数字")
+        constraints = [
+            models.UniqueConstraint(fields=["node", "month", "audience"], name="monthfigures_one_per_audience"),
+        ]
+
+    def __str__(self):
+        return f"{self.node} {self.month:%Y-%m}"

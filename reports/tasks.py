@@ -1,7 +1,7 @@
 """Celery tasks of the reports app, on their own queue ("reports", `CELERY_TASK_ROUTES`) so a long report never
 holds up a reminder: each loads by id and calls one function of `reports.services`.
 
-Both are safe to repeat (see `reports.services`), so they are `acks_late` with `reject_on_worker_lost`: a worker
+All are safe to repeat (see `reports.services`), so they are `acks_late` with `reject_on_worker_lost`: a worker
 killed mid-run leaves the message to be redelivered, and the re-run finishes the report. `JOBS` names them for
 `manage.py runjob`.
 """
@@ -30,4 +30,10 @@ def monthly_reports():
     return services.monthly_reports()
 
 
-JOBS = {"monthly_reports": monthly_reports}
+@shared_task(**IDEMPOTENT)
+def refresh_figures():
+    """Nightly: last month's report figures counted again for every node (see `reports.figures`)."""
+    return services.refresh_figures()
+
+
+JOBS = {"monthly_reports": monthly_reports, "refresh_figures": refresh_figures}

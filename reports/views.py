@@ -2,9 +2,10 @@
 printed page, and stored reports (generate on demand, progress, download).
 
 Every page opens its node through `grids.nodes.access_node` (a node wholly the user's, else 404) and the rows
-through the section's own `rows`, which keep to what the user may see. The figures are read inside
-`replica_reads()`: on the streaming replica when one is configured, so a street's report leaves the primary to the
-pages people are typing into.
+through the section's own `rows`, which keep to what the user may see. The report's figures are the kept ones
+(`reports.figures`: one query for the three months shown; a month not kept yet is counted once, on the streaming
+replica when one is configured, and kept). A table of child nodes shows the `ROWS_SHOWN` needing attention most,
+with a link to the whole table (`?all=section.table`) and its Excel download.
 """
 
 from django.contrib.auth.decorators import login_required
@@ -19,7 +20,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import reports as registry
-from core.db_router import replica_reads
 from grids.nodes import access_node, children_of, node_key, path_of, top_node
 
 from . import compose, months
@@ -29,6 +29,8 @@ from .workbook import rows_workbook, table_workbook
 
 REPORT_KINDS = ("street", "community", "grid")
 ROWS_PER_PAGE = 50
+#: rows of child nodes a report table shows (the cadre's community has some 180 grids); the rest on request
+ROWS_SHOWN = 20
 STORED_LISTED = 12
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -67,17 +69,19 @@ def _stored_of(node, month):
 def report(request):
     """The monthly report of a node: every section, with comparisons, charts and links down to the rows."""
     node, month = _node_and_month(request)
-    with replica_reads():
-        built = compose.compose(node, month, request.user)
+    built = compose.compose(node, month, request.user, limit=ROWS_SHOWN, full=request.GET.get("all", ""))
     key = node_key(node)
     this_month = timezone.localdate().replace(day=1)
+    page = reverse("report")  # once: a community has some 180 grids to link to
     return render(
         request,
         "reports/report.html",
         {
             "report": built,
+            "current": month == this_month,
+            "nightly": month == months.last_month(),
             "path": [(step, compose.report_url(node_key(step), month)) for step in path_of(node)],
-            "children": [(child, compose.report_url(node_key(child), month)) for child in children_of(node)],
+            "children": [(child, f"{page}?{compose.query(node_key(child), month)}") for child in children_of(node)],
             "month_value": f"{month:%Y-%m}",
             "max_month": f"{this_month:%Y-%m}",
             "previous_url": compose.report_url(key, months.shift(month, -1)),
@@ -93,8 +97,7 @@ def report(request):
 def report_print(request):
     """The report as a printable page (no menu; charts drawn as SVG)."""
     node, month = _node_and_month(request)
-    with replica_reads():
-        built = compose.compose(node, month, request.user)
+    built = compose.compose(node, month, request.user, limit=ROWS_SHOWN, full=request.GET.get("all", ""))
     return render(
         request,
         "reports/print.html",
@@ -139,8 +142,7 @@ def report_rows(request, section, figure):
 def report_table(request, section, table):
     """One table of the report (with its comparisons) as Excel."""
     node, month = _node_and_month(request)
-    with replica_reads():
-        built = compose.compose_section(section, node, month, request.user)
+    built = compose.compose_section(section, node, month, request.user)
     rendered = built.table(section, table) if built else None
     if rendered is None:
         raise Http404

@@ -9,7 +9,6 @@ import datetime
 import io
 from html.parser import HTMLParser
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
@@ -120,7 +119,7 @@ def _number(text):
 
 def template_tables(section):
     parser = _TableParser()
-    parser.feed(render_to_string(section.template, {"section": section.data}))
+    parser.feed(section.html)
     return parser.tables
 
 
@@ -147,7 +146,7 @@ def write_workbook(report, generated_at=None):
         if section.tables:
             for table in section.tables:
                 _write_table(sheet, table.title, *table_lines(table))
-        elif section.template:
+        elif section.html:
             for lines in template_tables(section):
                 if lines:
                     _write_table(sheet, "", lines[0], [], lines[1:])

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 
 from jinjiajiayuan.celery import app as celery_app
 from reports import services
+from reports import tasks as report_tasks  # noqa: F401 - registers the tasks the services send by name
 from reports.models import STALE_AFTER, StoredReport
 from tests.factories import CommunityFactory
 from tests.reports.conftest import FEBRUARY, NOW
