@@ -9,7 +9,8 @@ A few households carry temperature loggers, imported through `heating.imports` s
 the way a real file would.
 
 Seasons, companies and supplies are found or made by name; the rest is made only when the street has no
-inspection yet, which makes the step idempotent. Bulk inserts (`core.bulk`), no history rows.
+inspection yet, which makes the step idempotent. Bulk inserts (`core.bulk`), no history rows; the grids' stored
+season figures (`heating.grid_figures`) are rebuilt at the end, whichever way the step went.
 """
 
 import datetime
@@ -22,6 +23,7 @@ from django.utils import timezone
 from core.bulk import adapt, copy_rows, insert_rows, next_pk, reset_sequences
 from demo.visits import VISIT_COLUMNS, Workers
 from grids.models import Building, Grid
+from heating import grid_figures
 from heating import kinds as heating_kinds
 from heating.imports import COLUMNS as LOGGER_COLUMNS
 from heating.imports import import_logger_readings
@@ -123,6 +125,7 @@ def seed_heating(ctx):
     households = Household.objects.filter(building__grid__community__street=street)
     if HeatingInspection.objects.filter(household__in=households).exists():
         ctx.log("入户测温已存在，跳过")
+        _count_grid_figures(ctx)
         return
     draw = _Draw(ctx.rng("heating"), Workers(street), seasons, companies, now)
     homes = households.order_by("pk").values_list(
@@ -152,6 +155,12 @@ def seed_heating(ctx):
     )
     ctx.log(f"走访到期日 {refresh_visit_statuses()} 户")
     _seed_loggers(ctx, street, seasons, now)
+    _count_grid_figures(ctx)
+
+
+def _count_grid_figures(ctx):
+    """The grids' stored season figures, counted once over what was inserted around the services."""
+    ctx.log(f"网格供暖统计 {grid_figures.rebuild()} 行")
 
 
 def _seed_seasons(street, today):

@@ -24,6 +24,7 @@ from core.admin import AutocompleteIdsMixin, ScopedAdminMixin
 from grids.models import Building, Grid
 from households.models import Household
 
+from . import grid_figures
 from .imports import LoggerImportError, import_logger_csv, row_errors_text
 from .models import (
     BuildingSupply,
@@ -228,6 +229,12 @@ class HeatingInspectionAdmin(ScopedAdmin, SimpleHistoryAdmin):
 
     def has_add_permission(self, request):
         return False  # an inspection is a visit: recorded at /heating/inspections/new/
+
+    def save_related(self, request, form, formsets, change):
+        """A corrected inspection or reading changes its grid's season figures: recount them (same transaction)."""
+        super().save_related(request, form, formsets, change)
+        inspection = form.instance
+        grid_figures.refresh_household(season_id=inspection.season_id, household_id=inspection.household_id)
 
     @admin.display(description=_("居民户"), ordering="household__building__number")
     def household_display(self, inspection):

@@ -16,6 +16,7 @@ class HeatingConfig(AppConfig):
         from . import kinds
 
         refdata.register("heating.migrations.0002_roles.forwards")
+        refdata.register("heating.migrations.0003_grid_season_figures.forwards")
         inspect = {"purposes": (Purpose.HEATING.value,), "url_name": "inspection_create", "action_label": _("入户测温")}
         register_kind(TaskKind(kinds.RECHECK, _("供暖复查"), **inspect))
         register_kind(TaskKind(kinds.SEASON_CHECK, _("供暖季前检查"), **inspect))

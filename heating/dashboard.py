@@ -3,25 +3,28 @@
 Scope is the user's grids (`Grid.objects.visible_to`: a grid worker's grids, a cadre's community, everything for
 the street leader). Seasons are per community; the page shows one season per community, chosen by the year it
 starts (`?season=2026`): by default the season running today, and out of season the latest one that has
-started, with a note that heating is off. Figures (definitions in `heating.figures`) are SQL aggregates, and
-the page costs the same number of queries whatever the number of grids, buildings or households:
+started, with a note that heating is off. A user with several communities sees a row per community, each
+leading to its grids (`?community=`); a grid's row leads to its buildings (`?grid=`). Figures (definitions in
+`heating.figures`) cost the same number of queries whatever the number of grids, buildings or households:
 
 - the seasons of the user's communities — one query (plus one for the user's grid ids, `scope_for`);
-- per grid: households, inspected, below standard now, households per state — three grouped queries (over
-  the households, the season's inspections and its open tickets: no subquery per household);
-- per grid: the standard rooms' readings (count, average, lowest) — one grouped query;
+- per grid: households, inspected, below standard now, households per state, the standard rooms' readings —
+  the grids' stored figures (`heating.grid_figures`, kept current by every inspection and ticket move): one
+  query for the grids and one for their figures (five more to count live the grids that have none stored);
 - per company: the season's tickets, open and overdue — one grouped query;
-- households below standard now, priority groups first (the first `BELOW_LIST` of them), and how many of
-  them have a resident in a priority group — two queries;
-- the buildings of one grid (`?grid=`, or the user's only grid): households per state and readings — four
-  grouped queries (and one to check the grid is the user's when it comes from the request).
+- households below standard now, priority groups first: the first `BELOW_LIST` of the scope, picked from the
+  grids' stored first ones (one query for their details); with a grid chosen, all of that grid's, a page of
+  `BELOW_LIST` at a time (`?page=`) — two queries;
+- the buildings of one grid (`?grid=`, or the user's only grid): households per state and readings — kept in
+  the grid's stored figures, one query (and one to check the grid is the user's when it comes from the request).
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.db.models import BooleanField, Count, ExpressionWrapper, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,10 +36,10 @@ from grids.models import Community, Grid
 from households.models import NATURAL_ORDER, Household, PriorityGroup, head_name_of
 from visits.overview import scope_for
 
-from . import figures
+from . import figures, grid_figures
 from .models import HeatingSeason, HeatingTicket
 
-BELOW_LIST = 50
+BELOW_LIST = grid_figures.KEPT  # a day's work; each grid keeps this many of its first ones
 CHART_SCRIPTS = ("vendor/chartjs-4.6.1/chart.umd.min.js", "js/heating_dashboard.js")
 STATE_LABELS = {
     "ticket": gettext_lazy("已报修未结"),
@@ -94,15 +97,12 @@ def _state_of(row):
     return "none"
 
 
-def _combine(rows, readings):
-    """Household counts joined with reading figures; totals summed (averages from sums, lowest the minimum)."""
+def _combine(rows):
+    """Each row's shares, average and state, and the totals (averages from sums, lowest the minimum)."""
     total = {key: 0 for key in ("households", "inspected", "below", *figures.STATES, "readings")}
     total["reading_sum"], total["lowest"] = 0, None
     for row in rows:
-        reading = readings.get(row["key"], {})
-        row["readings"] = reading.get("readings", 0)
-        row["reading_sum"] = reading.get("reading_sum") or 0
-        row["lowest"] = reading.get("lowest")
+        row["below"] = row["ticket"] + row["cold"]
         row["average"] = _average(row)
         row["inspected_share"] = _share(row["inspected"], row["households"])
         row["state"] = _state_of(row)
@@ -115,46 +115,68 @@ def _combine(rows, readings):
     return rows, total
 
 
-def grid_rows(households, season_ids, readings, year, scope_query):
-    grid = "building__grid"
-    counts = figures.household_counts(households, season_ids, grid, f"{grid}__name", f"{grid}__community__name")
-    by_grid = {
-        row["inspection__household__building__grid"]: row
-        for row in figures.reading_figures(readings, "inspection__household__building__grid")
-    }
+def grid_rows(grids, counted, year, scope_query):
+    """The grids in scope with their season figures (`counted`, by grid id), those without households left out;
+    and the totals."""
+    url = reverse("heating_dashboard")
     rows = [
         {
-            **row,
-            "key": row[grid],
-            "name": row[f"{grid}__name"],
-            "community": row[f"{grid}__community__name"],
-            "url": f"{reverse('heating_dashboard')}?{scope_query(grid=row[grid], season=year)}#buildings",
+            **counted[grid["pk"]],
+            "key": grid["pk"],
+            "name": grid["name"],
+            "community": grid["community__name"],
+            "community_id": grid["community_id"],
+            "url": f"{url}?{scope_query(grid=grid['pk'], season=year)}#buildings",
+            "below_url": f"{url}?{scope_query(grid=grid['pk'], season=year)}#heating-below-title",
         }
-        for row in counts
+        for grid in grids
+        if grid["pk"] in counted and counted[grid["pk"]]["households"]
     ]
     rows.sort(key=lambda r: (r["community"], r["name"]))
-    return _combine(rows, by_grid)
+    return _combine(rows)
 
 
-def building_rows(grid_id, season_ids):
-    households = Household.objects.filter(building__grid=grid_id)
-    counts = figures.household_counts(households, season_ids, "building", "building__number")
-    readings = figures.reading_figures(
-        figures.season_readings(season_ids).filter(inspection__household__building__grid=grid_id),
-        "inspection__household__building",
-    )
-    by_building = {row["inspection__household__building"]: row for row in readings}
+def community_rows(rows, year, scope_query):
+    """The grid rows added up per community: the table of a user with several communities, one row per community
+    linking to its grids (`?community=`)."""
+    url = reverse("heating_dashboard")
+    merged = {}
+    for row in rows:
+        community = merged.get(row["community_id"])
+        if community is None:
+            community = merged[row["community_id"]] = {
+                **dict.fromkeys(grid_figures.COUNTS, 0),
+                "reading_sum": 0,
+                "lowest": None,
+                "key": row["community_id"],
+                "name": row["community"],
+                "community": row["community"],
+                "url": f"{url}?{scope_query(community=row['community_id'], season=year)}",
+                "below_url": f"{url}?{scope_query(community=row['community_id'], season=year)}",
+            }
+        for key in (*grid_figures.COUNTS, "reading_sum"):
+            community[key] += row[key]
+        if row["lowest"] is not None and (community["lowest"] is None or row["lowest"] < community["lowest"]):
+            community["lowest"] = row["lowest"]
+    communities, _total = _combine(list(merged.values()))
+    return communities
+
+
+def building_rows(buildings):
+    """A grid's buildings with their figures (`grid_figures.buildings_of`), in number order."""
     rows = [
         {
-            **row,
-            "key": row["building"],
-            "name": _("%(number)s号楼") % {"number": row["building__number"]},
-            "url": reverse("building_detail", args=[row["building"]]),
+            **building,
+            "key": int(pk),
+            "name": _("%(number)s号楼") % {"number": building["number"]},
+            "url": reverse("building_detail", args=[pk]),
+            "reading_sum": Decimal(building["reading_sum"]),
+            "lowest": None if building["lowest"] is None else Decimal(building["lowest"]),
         }
-        for row in counts
+        for pk, building in buildings.items()
     ]
-    rows.sort(key=lambda r: (len(r["building__number"]), r["building__number"]))
-    rows, _total = _combine(rows, by_building)
+    rows.sort(key=lambda r: (len(r["number"]), r["number"]))
+    rows, _total = _combine(rows)
     return rows
 
 
@@ -177,32 +199,55 @@ def company_rows(tickets, now):
     return rows
 
 
-def below_list(households, season_ids):
-    """Households below standard now, those with a resident in a priority group first, then in walking order.
-
-    The priority test is the household's first priority-group name (a subquery per cold household): an
-    EXISTS here made PostgreSQL hash every tagged resident of the street before sorting."""
+def with_below_details(households, season_ids):
+    """Households annotated for the list: the first priority-group name, the head's name, the latest inspection's
+    lowest reading and time this season, whether a ticket is open."""
     latest = figures.season_inspections(season_ids).order_by("-inspected_at", "-pk")
     first_group = PriorityGroup.objects.filter(residents__household=OuterRef("pk")).order_by("order", "name")
-    cold = figures.below_now(households, season_ids).annotate(priority_group=Subquery(first_group.values("name")[:1]))
-    no_priority = ExpressionWrapper(Q(priority_group__isnull=True), output_field=BooleanField())
-    rows = list(
-        figures.with_ticket_open(cold, season_ids)
+    return (
+        figures.with_ticket_open(households, season_ids)
         .annotate(
-            no_priority=no_priority,
+            priority_group=Subquery(first_group.values("name")[:1]),
             head_name=head_name_of("pk"),
             latest_lowest=Subquery(latest.values("lowest_celsius")[:1]),
             latest_at=Subquery(latest.values("inspected_at")[:1]),
         )
         .select_related("building__grid")
-        .order_by("no_priority", *NATURAL_ORDER)[:BELOW_LIST]
     )
-    counts = cold.aggregate(total=Count("pk"), priority=Count("pk", filter=Q(priority_group__isnull=False)))
-    return rows, counts
+
+
+def below_first(rows, season_ids):
+    """The scope's first `BELOW_LIST` households below standard now — priority groups first, then in walking
+    order — from the grids' stored first ones (walking order starts with the grid); one query."""
+    by_grid = sorted(rows, key=lambda row: row["key"])
+    kept = [pk for row in by_grid for pk, priority in row["below_first"] if priority]
+    kept += [pk for row in by_grid for pk, priority in row["below_first"] if not priority]
+    kept = kept[:BELOW_LIST]
+    if not kept:
+        return []
+    place = {pk: n for n, pk in enumerate(kept)}
+    return sorted(with_below_details(Household.objects.filter(pk__in=kept), season_ids), key=lambda h: place[h.pk])
+
+
+def grid_below(grid_id, season_ids, page):
+    """One grid's households below standard now, a page of `BELOW_LIST` (priority groups first, then in walking
+    order), with how many there are and how many of them are in a priority group — two queries."""
+    cold = figures.below_now(Household.objects.filter(building__grid=grid_id), season_ids)
+    counts = cold.aggregate(total=Count("pk"), priority=Count("pk", filter=grid_figures.in_priority_group()))
+    pages = max(1, -(-counts["total"] // BELOW_LIST))
+    number = min(max(page, 1), pages)
+    start = (number - 1) * BELOW_LIST
+    rows = list(
+        with_below_details(cold.annotate(priority=grid_figures.in_priority_group()), season_ids).order_by(
+            F("priority").desc(), *NATURAL_ORDER
+        )[start : start + BELOW_LIST]
+    )
+    return rows, counts, {"number": number, "count": pages}
 
 
 def chart_data(rows, by_community):
-    """Households per state, one bar per community (several communities in scope) or grid."""
+    """Households per state, one bar per community (several communities in scope), grid, or building (`rows` are
+    a chosen grid's buildings)."""
     if by_community:
         merged = defaultdict(lambda: dict.fromkeys(figures.STATES, 0))
         for row in rows:
@@ -220,7 +265,14 @@ def chart_data(rows, by_community):
     }
 
 
-def dashboard_context(user, *, season=None, grid=None, now=None):
+def _page_number(raw):
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return 1
+
+
+def dashboard_context(user, *, season=None, grid=None, community=None, page=None, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     scope = scope_for(user)
@@ -229,6 +281,18 @@ def dashboard_context(user, *, season=None, grid=None, now=None):
         communities = communities.filter(pk__in=Grid.objects.filter(pk__in=scope.grid_ids).values("community"))
     seasons = list(HeatingSeason.objects.filter(community__in=communities).select_related("community"))
     year, chosen, in_season, choices = choose_seasons(seasons, season, today)
+    without_season = sorted({s.community.name for s in seasons} - {s.community.name for s in chosen})
+    dashboard = reverse("heating_dashboard")
+    community_view = None
+    in_community = [s for s in chosen if str(s.community_id) == community]
+    if in_community and len(chosen) > 1:
+        # One of the user's communities (a community without a season that year, or not theirs: all of them).
+        chosen = in_community
+        community_view = {
+            "pk": chosen[0].community_id,
+            "name": chosen[0].community.name,
+            "all_url": f"{dashboard}?season={year}",
+        }
     season_ids = [s.pk for s in chosen]
     context = {
         "year": year,
@@ -245,28 +309,51 @@ def dashboard_context(user, *, season=None, grid=None, now=None):
     def scope_query(**params):
         return "&".join(f"{key}={value}" for key, value in params.items() if value not in (None, ""))
 
-    households = scope.narrow(
-        Household.objects.filter(building__grid__community__in=[s.community_id for s in chosen]), "building__grid"
-    )
-    readings = scope.narrow(figures.season_readings(season_ids), "inspection__household__building__grid")
-    rows, total = grid_rows(households, season_ids, readings, year, scope_query)
-    tickets = scope.narrow(HeatingTicket.objects.filter(season__in=season_ids), "household__building__grid")
-    companies = company_rows(tickets, now)
-    below, below_counts = below_list(households, season_ids)
-
+    grids, narrowed = grid_figures.grids_in_scope(scope, chosen)
+    several_communities = len({g["community_id"] for g in grids}) > 1
     selected = None
     if grid:
+        # A grid chosen from the table: the whole page narrows to it (figures, tickets, buildings, full list).
         chosen_grid = access_grid(user, grid)
-        selected = {"pk": chosen_grid.pk, "name": chosen_grid.name, "community": chosen_grid.community.name}
-    elif scope.grid_ids is not None and len(rows) == 1:
-        selected = {"pk": rows[0]["key"], "name": rows[0]["name"], "community": rows[0]["community"]}
-    buildings = building_rows(selected["pk"], season_ids) if selected else []
+        selected = {
+            "pk": chosen_grid.pk,
+            "name": chosen_grid.name,
+            "community": chosen_grid.community.name,
+            "community_id": chosen_grid.community_id,
+        }
+        grids = [g for g in grids if g["pk"] == chosen_grid.pk]
+        narrowed = Household.objects.filter(building__grid=chosen_grid.pk)
+    tickets = HeatingTicket.objects.filter(season__in=season_ids)
+    if narrowed is not None:
+        tickets = tickets.filter(household__in=narrowed)
+    counted = grid_figures.stored(chosen, grids)
+    rows, total = grid_rows(grids, counted, year, scope_query)
+    companies = company_rows(tickets, now)
+    if selected is None and scope.grid_ids is not None and len(rows) == 1:
+        selected = {k: rows[0][k] for k in ("name", "community", "community_id")} | {"pk": rows[0]["key"]}
+    below_pages = None
+    if selected:
+        buildings = building_rows(grid_figures.buildings_of(season_ids, selected["pk"]))
+        below, below_counts, below_pages = grid_below(selected["pk"], season_ids, _page_number(page))
+        for key, number in (("previous_url", below_pages["number"] - 1), ("next_url", below_pages["number"] + 1)):
+            if 1 <= number <= below_pages["count"]:
+                query = scope_query(grid=selected["pk"], season=year, page=number)
+                below_pages[key] = f"{dashboard}?{query}#heating-below-title"
+    else:
+        buildings = []
+        below = below_first(rows, season_ids)
+        below_counts = {"total": total["below"], "priority": sum(row["below_priority"] for row in rows)}
 
     by_community = len({row["community"] for row in rows}) > 1
+    all_grids_url = None
+    if grid:
+        back = {"community": selected["community_id"]} if several_communities or community_view else {}
+        all_grids_url = f"{dashboard}?{scope_query(**back, season=year)}"
     context.update(
         {
             "today": today,
-            "rows": rows,
+            "rows": community_rows(rows, year, scope_query) if by_community else rows,
+            "community_view": community_view,
             "total": total,
             "companies": companies,
             "may_export": user.has_perm("heating.export_heatingticket"),
@@ -276,14 +363,15 @@ def dashboard_context(user, *, season=None, grid=None, now=None):
             },
             "below": below,
             "below_counts": below_counts,
+            "below_pages": below_pages,
             "below_limit": BELOW_LIST,
             "selected": selected,
             "buildings": buildings,
             "by_community": by_community,
-            "chart": chart_data(rows, by_community),
+            "chart": chart_data(buildings if selected else rows, by_community),
             "standards": sorted({s.standard_celsius for s in chosen}),
-            "without_season": sorted({s.community.name for s in seasons} - {s.community.name for s in chosen}),
-            "all_grids_url": f"{reverse('heating_dashboard')}?season={year}",
+            "without_season": without_season,
+            "all_grids_url": all_grids_url,
         }
     )
     return context
@@ -293,5 +381,11 @@ def dashboard_context(user, *, season=None, grid=None, now=None):
 @permission_required("heating.view_heatinginspection", raise_exception=True)
 def heating_dashboard(request):
     """The season dashboard for the user's grids: figures by grid, building tiles, households below standard."""
-    context = dashboard_context(request.user, season=request.GET.get("season"), grid=request.GET.get("grid"))
+    context = dashboard_context(
+        request.user,
+        season=request.GET.get("season"),
+        grid=request.GET.get("grid"),
+        community=request.GET.get("community"),
+        page=request.GET.get("page"),
+    )
     return render(request, "heating/dashboard.html", context)

@@ -1,6 +1,7 @@
-"""Heating's figures, counted in SQL: the one home of "below standard now" and of a household's heating state,
-read by the dashboard (`heating.dashboard`), the workbench card and the monthly report section
-(`heating.sections`).
+"""Heating's figures, counted in SQL: the one home of "below standard now" and of a household's heating state.
+Each grid's figures are counted with these rules and stored (`heating.grid_figures`) for the dashboard
+(`heating.dashboard`) and the workbench card (`heating.sections`); a grid's own list of households below
+standard is read live.
 
 For a set of seasons (one per community at most), a household is
 
@@ -16,7 +17,7 @@ applies to) of the seasons' inspections: their average and the lowest.
 
 from django.db.models import Avg, Count, Exists, Min, OuterRef, Q, Sum
 
-from .models import HeatingInspection, HeatingSeason, HeatingTicket, TemperatureReading
+from .models import HeatingInspection, HeatingTicket, TemperatureReading
 
 STATES = ("ticket", "cold", "warm", "none")
 
@@ -47,9 +48,11 @@ def open_tickets(season_ids):
 def below_now(households, season_ids):
     """`households` narrowed to those below standard now (an open ticket, or the latest inspection below
     standard); the tickets and inspections looked at are those of `households` only."""
-    tickets = open_tickets(season_ids).filter(household__in=households)
-    latest_below = latest_below_inspections(season_ids).filter(household__in=households)
-    return households.filter(Q(pk__in=tickets.values("household")) | Q(pk__in=latest_below.values("household")))
+    tickets = open_tickets(season_ids).filter(household__in=households).order_by().values("household")
+    latest_below = latest_below_inspections(season_ids).filter(household__in=households).order_by().values("household")
+    # One UNION, not `pk IN (…) OR pk IN (…)`: PostgreSQL joins the few ids to the households by primary key
+    # instead of scanning every household of the street for the two hashed lists.
+    return households.filter(pk__in=tickets.union(latest_below))
 
 
 def with_ticket_open(households, season_ids):
@@ -118,8 +121,3 @@ def reading_figures(readings, *group_by):
 
 def season_readings(season_ids):
     return TemperatureReading.objects.filter(inspection__season__in=season_ids)
-
-
-def running_seasons(communities, day):
-    """The ids of the seasons of these communities running on `day`."""
-    return list(HeatingSeason.objects.filter(community__in=communities).on(day).values_list("pk", flat=True))

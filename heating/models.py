@@ -363,7 +363,11 @@ class HeatingTicket(StateFlow, models.Model):
             self.escalated_at = None
 
     def record_move(self, from_state, to_state, *, by, at, note):
+        """The event row, and the grid's season figures recounted (closing a ticket changes the household's state)."""
+        from .grid_figures import refresh_household
+
         TicketEvent.objects.create(ticket=self, from_state=from_state, to_state=to_state, by=by, at=at, note=note)
+        refresh_household(season_id=self.season_id, household_id=self.household_id)
 
 
 class TicketEvent(models.Model):
@@ -423,3 +427,41 @@ class LoggerReading(models.Model):
 
     def __str__(self):
         return f"{self.household_id} {self.measured_at:%m-%d %H:%M} {self.celsius} ℃"
+
+
+class GridSeasonFigures(models.Model):
+    """A grid's figures for one season (the rules of `heating.figures`), kept current so the dashboard adds up a
+    few hundred stored rows instead of scanning the season's inspections on every view.
+
+    Written by `heating.grid_figures`: recounted for the household's grid in the transaction of every inspection,
+    ticket and ticket move, and rebuilt for every grid nightly (households added or moved, priority tags).
+    """
+
+    season = models.ForeignKey(
+        HeatingSeason, verbose_name=_("供暖季"), on_delete=models.CASCADE, related_name="grid_figures"
+    )
+    grid = models.ForeignKey(Grid, verbose_name=_("网格"), on_delete=models.CASCADE, related_name="+")
+    households = models.PositiveIntegerField(_("户数"), default=0)
+    inspected = models.PositiveIntegerField(_("已测温"), default=0)
+    ticket = models.PositiveIntegerField(_("已报修未结"), default=0)
+    cold = models.PositiveIntegerField(_("低于标准"), default=0)
+    warm = models.PositiveIntegerField(_("达标"), default=0)
+    none = models.PositiveIntegerField(_("未测温"), default=0)
+    below_priority = models.PositiveIntegerField(_("低于标准的重点人群户"), default=0)
+    readings = models.PositiveIntegerField(_("读数"), default=0)
+    reading_sum = models.DecimalField(_("读数合计"), max_digits=12, decimal_places=1, default=0)
+    lowest = models.DecimalField(_("最低室温（℃）"), max_digits=3, decimal_places=1, null=True, blank=True)
+    # The grid's first households below standard now in walking order, [id, in a priority group], up to
+    # `grid_figures.KEPT` of each kind: enough for any scope's list of the first ones, priority groups first.
+    below_first = models.JSONField(_("低于标准的居民户（前若干户）"), default=list, blank=True)
+    # The same figures per building of the grid, for its tiles: {building id: {number, households, …}}.
+    buildings = models.JSONField(_("各楼宇"), default=dict, blank=True)
+    refreshed_at = models.DateTimeField(_("统计时间"))
+
+    class Meta:
+        verbose_name = _("网格供暖统计")
+        verbose_name_plural = _("网格供暖统计")
+        constraints = [models.UniqueConstraint(fields=["season", "grid"], name="gridseasonfigures_unique")]
+
+    def __str__(self):
+        return f"{self.grid_id} · {self.season_id}"

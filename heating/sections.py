@@ -15,7 +15,7 @@ from grids.models import Community, Grid, Street
 from households.models import Household
 from visits.overview import scope_for
 
-from . import figures
+from . import grid_figures
 from .models import HeatingInspection, HeatingSeason, HeatingTicket, TicketEvent
 
 VIEW_PERMISSION = "heating.view_heatinginspection"
@@ -26,8 +26,9 @@ def may_view(user):
 
 
 def heating_card(request):
-    """Workbench card, in season: households below standard now and open and overdue tickets in the user's
-    grids (three queries; none shown to users without heating, or when no season of theirs is running)."""
+    """Workbench card, in season: households below standard now (the grids' stored figures,
+    `heating.grid_figures`) and open and overdue tickets in the user's grids (five queries; none shown to users
+    without heating, or when no season of theirs is running)."""
     user = request.user
     if not may_view(user):
         return None
@@ -36,12 +37,14 @@ def heating_card(request):
     communities = Community.objects.all()
     if scope.grid_ids is not None:
         communities = communities.filter(pk__in=Grid.objects.filter(pk__in=scope.grid_ids).values("community"))
-    season_ids = figures.running_seasons(communities, timezone.localdate(now))
-    if not season_ids:
+    seasons = list(HeatingSeason.objects.filter(community__in=communities).on(timezone.localdate(now)))
+    if not seasons:
         return None
-    households = scope.narrow(Household.objects.all(), "building__grid")
-    below = figures.below_now(households, season_ids).count()
-    tickets = scope.narrow(HeatingTicket.objects.filter(season__in=season_ids).open(), "household__building__grid")
+    grids, narrowed = grid_figures.grids_in_scope(scope, seasons)
+    below = sum(row["ticket"] + row["cold"] for row in grid_figures.stored(seasons, grids).values())
+    tickets = HeatingTicket.objects.filter(season__in=[season.pk for season in seasons]).open()
+    if narrowed is not None:
+        tickets = tickets.filter(household__in=narrowed)
     counts = tickets.aggregate(open=Count("pk"), overdue=Count("pk", filter=HeatingTicket.objects.overdue_q(now)))
     return WorkbenchSection(
         template="heating/_workbench.html",

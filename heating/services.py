@@ -3,7 +3,9 @@ the household's ticket and a re-inspection task, and tickets raised by temperatu
 
 Each service runs in one transaction and locks the household row first, so repeated or concurrent posts for one
 household are serialised: at most one open ticket (also a unique constraint) and one open re-inspection task
-(one open task per household and kind) whatever happens.
+(one open task per household and kind) whatever happens. Each recounts the grid's season figures
+(`heating.grid_figures.refresh`) after its writes, in the same transaction; a ticket's moves do the same
+(`HeatingTicket.record_move`).
 """
 
 import datetime
@@ -18,7 +20,7 @@ from households.models import Household
 from visits.purposes import Purpose
 from visits.services import log_visit, open_visit_task
 
-from . import kinds
+from . import grid_figures, kinds
 from .models import (
     BuildingSupply,
     HeatingInspection,
@@ -128,6 +130,7 @@ def record_inspection(
             inspection.ticket = _report(household, season, by=by, problem=problem)
             inspection.save(update_fields=["ticket"])
             _schedule_recheck(household, inspected_at)
+        grid_figures.refresh(season_id=season.pk, grid_id=household.building.grid_id)
     return inspection, True
 
 
@@ -162,7 +165,9 @@ def report_from_logger(*, household, season, readings, now=None):
     }
     with transaction.atomic():
         Household.objects.select_for_update().filter(pk=household.pk).first()
-        return _report(household, season, by=None, problem=problem, source=HeatingTicket.Source.LOGGER, now=now)
+        ticket = _report(household, season, by=None, problem=problem, source=HeatingTicket.Source.LOGGER, now=now)
+        grid_figures.refresh(season_id=ticket.season_id, grid_id=household.building.grid_id)
+        return ticket
 
 
 def _problem(season, cold, valve, faults):
