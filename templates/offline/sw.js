@@ -151,6 +151,11 @@ async function keep(url, html, response, user) {
   const title = /<title>([^<]*)<\/title>/.exec(html);
   headers.set("X-Offline-Title", encodeURIComponent(title ? title[1].trim() : url));
   const cache = await caches.open(PAGES_CACHE);
+  // Signed out (or another user signed in) while this page was on its way: it is not kept.
+  const owner = await cache.match(USER_KEY);
+  if (!owner || (await owner.text()) !== user) {
+    return;
+  }
   await cache.put(url, new Response(html, { status: response.status, statusText: response.statusText, headers }));
 }
 

@@ -22,6 +22,7 @@
   const FIRST_RETRY_MS = 3000;
   const RETRY_MS = 30000;
   const SUBMIT_TIMEOUT_MS = 45000;
+  const SIGN_OUT_WAIT_MS = 3000;
   const SAVED_SHOWN_MS = 24 * 3600 * 1000;
   // Where the service worker notes whose pages it keeps (templates/offline/sw.js USER_KEY).
   const KEPT_USER_KEY = "/__offline__/user";
@@ -263,6 +264,7 @@
     freshKey(form); // the page's key now belongs to the kept record
     form.hidden = true;
     const notice = showNotice(form, state === "login" ? texts.login : texts.saved, "alert-success");
+    notice.dataset.outboxKept = "";
     if (state === "login") {
       notice.append(" ", signInLink());
     }
@@ -280,6 +282,15 @@
     form.before(notice);
     notice.scrollIntoView({ block: "nearest" });
     return notice;
+  }
+
+  // A page that kept a record says so; once the record is sent, the outbox above shows how it went.
+  function answered() {
+    for (const notice of document.querySelectorAll("[data-outbox-kept]")) {
+      notice.textContent = texts.answered;
+      notice.className = "alert alert-secondary";
+      delete notice.dataset.outboxKept;
+    }
   }
 
   function signInLink() {
@@ -410,6 +421,7 @@
         return;
       }
       await store.put(settled(record, outcome));
+      answered();
       await render();
       if (outcome.kind === "login") {
         return;
@@ -563,7 +575,8 @@
       for (const error of record.errors || []) {
         errors.append(element("li", "text-danger", error));
       }
-      const open = element("a", "btn btn-sm btn-outline-danger me-2", texts.open);
+      // A link styled as a button is as tall as a button (portal.css) but does not centre its text: flex does.
+      const open = element("a", "btn btn-sm btn-outline-danger d-inline-flex align-items-center me-2", texts.open);
       const target = new URL(record.url);
       target.hash = `outbox-${record.id}`;
       open.href = target.pathname + target.search + target.hash;
@@ -594,20 +607,31 @@
 
   // --- Signing out -----------------------------------------------------------------------------------------
 
+  // Signing out never waits on the phone's storage: a store or cache that does not answer (blocked by another
+  // tab, a full disk) gets SIGN_OUT_WAIT_MS, then the form is sent all the same (the service worker also drops the
+  // kept pages when it sees the signed-out page).
   async function onSignOut(event) {
     const form = event.currentTarget;
     event.preventDefault();
-    try {
-      const records = store && user ? await store.listFor(user) : [];
-      const open = records.filter((record) => OPEN_STATES.includes(record.state)).length;
-      if (open && !window.confirm(format(texts.signOutAsk, { count: open }))) {
-        return;
-      }
-      await dropKeptPages();
-    } catch (error) {
-      // signing out must not depend on the phone's storage
+    const open = await within(SIGN_OUT_WAIT_MS, openCount(), 0);
+    if (open && !window.confirm(format(texts.signOutAsk, { count: open }))) {
+      return;
     }
+    await within(SIGN_OUT_WAIT_MS, dropKeptPages(), null);
     HTMLFormElement.prototype.submit.call(form);
+  }
+
+  async function openCount() {
+    const records = store && user ? await store.listFor(user) : [];
+    return records.filter((record) => OPEN_STATES.includes(record.state)).length;
+  }
+
+  // `promise`'s value, or `fallback` if it fails or takes longer than `ms`.
+  function within(ms, promise, fallback) {
+    return Promise.race([
+      promise.catch(() => fallback),
+      new Promise((resolve) => setTimeout(() => resolve(fallback), ms)),
+    ]);
   }
 
   async function dropKeptPages() {

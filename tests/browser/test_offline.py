@@ -1,13 +1,17 @@
-# Not collected (see the closing note of this stop): these journeys hung or failed in the last full run and are to be fixed and renamed back to test_offline.py.
 """A grid worker without signal, on a 390×844 phone: the service worker's copies, the outbox and signing out.
 
 "Offline" is the context's offline switch plus a route that fails every request to the server, since the switch
 may not stop a service worker's own fetches; while it is off, the server must receive nothing (its WSGI
 application is watched for that).
+
+No wait here is without end: Playwright's own waits give up after WAIT_MS (the page's default timeout), scripts
+run in the page go through `bounded`, and `wait_for` has its own deadline. Screenshots at 390×844 go to
+$OFFLINE_SCREENSHOTS (/tmp/shots-offline).
 """
 
 import datetime
 import io
+import os
 import re
 import time
 
@@ -21,6 +25,8 @@ from visits.models import Visit, VisitTask
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+WAIT_MS = 15_000
+SHOTS = os.environ.get("OFFLINE_SCREENSHOTS", "/tmp/shots-offline")
 KEPT = """async (url) => {
   for (const name of await caches.keys()) {
     if (name.startsWith("jj-pages-") && (await (await caches.open(name)).match(url))) {
@@ -29,11 +35,18 @@ KEPT = """async (url) => {
   }
   return false;
 }"""
+# Whether the service worker controls the page. A page whose loading began before the worker was active is not
+# one of its clients when it claims them, and stays uncontrolled: only the next page loaded is controlled, so
+# waiting for this one's "controllerchange" would wait for ever (what hung the sign-out journey).
 CONTROLLED = """async () => {
   await navigator.serviceWorker.ready;
   if (!navigator.serviceWorker.controller) {
-    await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+    await new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+      setTimeout(resolve, 1000);
+    });
   }
+  return Boolean(navigator.serviceWorker.controller);
 }"""
 KEPT_PAGES = """async () => {
   let count = 0;
@@ -44,6 +57,16 @@ KEPT_PAGES = """async () => {
   }
   return count;
 }"""
+RECORDS = """async (user) => (await window.outboxStore.listFor(String(user))).length"""
+
+
+def bounded(page, script, arg=None):
+    """`page.evaluate(script, arg)`, failing after WAIT_MS instead of waiting for ever on the script's promise."""
+    racing = f"""(arg) => Promise.race([
+      ({script})(arg),
+      new Promise((resolve, reject) => setTimeout(() => reject(new Error("no answer in {WAIT_MS} ms")), {WAIT_MS})),
+    ])"""
+    return page.evaluate(racing, arg)
 
 
 class Network:
@@ -80,6 +103,11 @@ class Network:
         self.httpd.set_app(self.application)
 
 
+@pytest.fixture(autouse=True)
+def bounded_waits(phone):
+    phone.set_default_timeout(WAIT_MS)
+
+
 @pytest.fixture
 def network(phone, live_server):
     network = Network(phone, live_server)
@@ -91,7 +119,7 @@ def form_url(household):
     return f"/visits/new/?household={household.pk}"
 
 
-def wait_for(page, check, timeout=10):
+def wait_for(page, check, timeout=WAIT_MS / 1000):
     """Until `check()`; the page's events (a dialog, say) are handled meanwhile."""
     deadline = time.monotonic() + timeout
     while not check():
@@ -101,13 +129,15 @@ def wait_for(page, check, timeout=10):
 
 def wait_until_kept(page, path):
     """Until the service worker keeps `path` (it stores a page after it has been shown)."""
-    wait_for(page, lambda: page.evaluate(KEPT, page.base_url + path))
+    wait_for(page, lambda: bounded(page, KEPT, page.base_url + path))
 
 
 def sign_in_with_worker(page, username):
-    """Sign in, and wait until the service worker controls the page: from then on it sees every page loaded."""
+    """Sign in, and make sure the service worker controls the page: from then on it sees every page loaded."""
     sign_in(page, username)
-    page.evaluate(CONTROLLED)
+    if not bounded(page, CONTROLLED):
+        page.reload()  # loaded while the worker was starting (see CONTROLLED)
+        assert bounded(page, CONTROLLED), "the service worker does not control the page"
 
 
 def keep_task_list_and_form(page, household):
@@ -132,6 +162,12 @@ def outbox_count(page):
     return page.locator("[data-outbox-count]").inner_text()
 
 
+def shot(page, name):
+    """A 390×844 screenshot of what the phone shows."""
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), scale="css")
+
+
 def sign_out(page):
     page.get_by_role("button", name="展开菜单").click()
     page.get_by_role("button", name="退出").click()
@@ -154,6 +190,7 @@ def test_a_visit_logged_without_signal_is_kept_on_the_phone_and_saved_once_back_
 
     phone.get_by_text("已保存在本机，联网后自动提交").wait_for()
     assert outbox_count(phone) == "1"
+    shot(phone, "visit_form_offline_kept")
     phone.reload()  # nothing is lost on a reload
     phone.get_by_text("本机待提交").wait_for()
     assert outbox_count(phone) == "1"
@@ -177,16 +214,18 @@ def test_a_visit_logged_without_signal_is_kept_on_the_phone_and_saved_once_back_
 
 @pytest.mark.block_service_workers
 def test_a_submission_whose_answer_is_lost_is_sent_again_and_saves_one_visit(phone, grid_worker, household):
-    # The outbox is the page's own script; a service worker controlling the page would hide the POST from routing.
-    sign_in_with_worker(phone, "grid01")
+    # The outbox is the page's own script and needs no service worker; with none (blocked: one controlling the
+    # page would hide the POST from routing) there is none to wait for either.
+    sign_in(phone, "grid01")
     phone.goto(phone.base_url + form_url(household))
     posts = []
+    lost = []
 
     def answer_lost_once(route):
         posts.append(route.request.headers.get("x-outbox"))
         if len(posts) == 1:
-            route.fetch()  # the server saves the visit, but its answer never reaches the phone
-            route.abort("connectionreset")
+            lost.append(route.fetch().headers.get("x-outbox"))  # the server saves the visit...
+            route.abort("connectionreset")  # ...but its answer never reaches the phone
         else:
             route.continue_()
 
@@ -199,7 +238,9 @@ def test_a_submission_whose_answer_is_lost_is_sent_again_and_saves_one_visit(pho
     phone.get_by_text("已保存在本机，联网后自动提交").wait_for()
     phone.locator("[data-outbox-state=saved]").wait_for()
     assert posts == ["direct", "replay"]
+    assert lost == ["saved"]
     assert Visit.objects.count() == 1
+    assert outbox_count(phone) == "0"
 
 
 def test_a_visit_refused_by_the_server_comes_back_with_its_error_and_is_corrected(
@@ -223,6 +264,10 @@ def test_a_visit_refused_by_the_server_comes_back_with_its_error_and_is_correcte
     assert "走访时间：走访时间不能晚于现在。" in refused.inner_text()
     assert outbox_count(phone) == "1"
     assert Visit.objects.count() == 0
+    # The form's "kept on the phone" note no longer says it waits: the outbox above says how it went.
+    assert phone.locator("[data-outbox-notice]").inner_text() == "已联网提交，结果见上方“本机待提交”。"
+    refused.scroll_into_view_if_needed()
+    shot(phone, "outbox_refused_record")
 
     refused.get_by_role("link", name="打开修改").click()
     phone.get_by_text("服务器退回了它").wait_for()
@@ -247,6 +292,7 @@ def test_a_refused_record_opened_from_another_page_is_corrected_and_saved(phone,
     phone.get_by_label("走访时间").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
     fill_visit(phone, "日期填错了。")
     phone.get_by_text("已保存在本机，联网后自动提交").wait_for()
+    assert network.reached == []
     network.on()
     phone.goto(phone.base_url + "/")
 
@@ -259,7 +305,8 @@ def test_a_refused_record_opened_from_another_page_is_corrected_and_saved(phone,
     phone.wait_for_url(re.compile(r"/visits/\d+/$"))
     phone.get_by_text("走访记录已保存。").wait_for()
     assert Visit.objects.get().problem == "日期填错了。"
-    assert phone.locator("#outbox").is_hidden()  # the corrected record left the outbox
+    assert bounded(phone, RECORDS, grid_worker.pk) == 0  # the corrected record left the outbox
+    assert phone.locator("#outbox").is_hidden()
 
 
 def test_signing_out_clears_the_phone_and_the_next_worker_sees_nothing_of_the_first(
@@ -268,19 +315,30 @@ def test_signing_out_clears_the_phone_and_the_next_worker_sees_nothing_of_the_fi
     VisitTaskFactory(household=household, assignee=grid_worker, earliest_on=timezone.localdate())
     sign_in_with_worker(phone, "grid01")
     keep_task_list_and_form(phone, household)
-    # The server cannot be reached: the visit waits in the outbox.
+    # The server cannot be reached: the visit waits in the outbox. (The page's own POST is routed: the service
+    # worker leaves POSTs alone.)
     unreachable = re.compile(r"/visits/new/")
-    phone.context.route(
-        unreachable,
-        lambda route: route.abort("connectionrefused") if route.request.method == "POST" else route.continue_(),
-    )
+    refused_posts = []
+
+    def refuse_posts(route):
+        if route.request.method == "POST":
+            refused_posts.append(route.request.url)
+            route.abort("connectionrefused")
+        else:
+            route.continue_()
+
+    phone.context.route(unreachable, refuse_posts)
     phone.goto(phone.base_url + form_url(household))
     fill_visit(phone, "退出前未提交的记录。")
     phone.get_by_text("已保存在本机，联网后自动提交").wait_for()
 
+    assert refused_posts
     questions = []
     phone.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
-    sign_out(phone)
+    phone.get_by_role("button", name="展开菜单").click()
+    phone.locator("#portal-nav-links.show").wait_for()  # the menu has finished opening
+    shot(phone, "sign_out_menu_with_waiting_record")
+    phone.get_by_role("button", name="退出").click()
     wait_for(phone, lambda: questions)
     assert "本机还有 1 条记录未提交" in questions[0]
     assert phone.url.endswith(form_url(household))  # stayed signed in
@@ -288,11 +346,13 @@ def test_signing_out_clears_the_phone_and_the_next_worker_sees_nothing_of_the_fi
     phone.once("dialog", lambda dialog: dialog.accept())
     phone.get_by_role("button", name="退出").click()
     phone.wait_for_url(re.compile(r"/accounts/login/"))
-    assert phone.evaluate(KEPT_PAGES) == 0
+    assert bounded(phone, KEPT_PAGES) == 0
     phone.context.unroute(unreachable)
 
     sign_in_with_worker(phone, "grid02")
-    assert phone.locator("#outbox").is_hidden()  # the first worker's record is not theirs
+    # The first worker's record stays on the phone for them, and is not the second's.
+    assert (bounded(phone, RECORDS, grid_worker.pk), bounded(phone, RECORDS, other_grid_worker.pk)) == (1, 0)
+    assert phone.locator("#outbox").is_hidden()
     network.off()
     for path in ("/visits/tasks/", form_url(household)):
         phone.goto(phone.base_url + path)
