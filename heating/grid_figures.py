@@ -125,8 +125,9 @@ def rebuild(*, now=None):
     now = now or timezone.now()
     total = 0
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {GridSeasonFigures._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        if connection.vendor == "postgresql":  # SQLite serialises writers by itself
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {GridSeasonFigures._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
         for season in HeatingSeason.objects.order_by("pk"):
             grid_ids = list(Grid.objects.filter(community=season.community_id).values_list("pk", flat=True))
             counted = {grid_id: empty() for grid_id in grid_ids}

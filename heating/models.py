@@ -363,11 +363,7 @@ class HeatingTicket(StateFlow, models.Model):
             self.escalated_at = None
 
     def record_move(self, from_state, to_state, *, by, at, note):
-        """The event row, and the grid's season figures recounted (closing a ticket changes the household's state)."""
-        from .grid_figures import refresh_household
-
         TicketEvent.objects.create(ticket=self, from_state=from_state, to_state=to_state, by=by, at=at, note=note)
-        refresh_household(season_id=self.season_id, household_id=self.household_id)
 
 
 class TicketEvent(models.Model):

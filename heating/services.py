@@ -5,7 +5,7 @@ Each service runs in one transaction and locks the household row first, so repea
 household are serialised: at most one open ticket (also a unique constraint) and one open re-inspection task
 (one open task per household and kind) whatever happens. Each recounts the grid's season figures
 (`heating.grid_figures.refresh`) after its writes, in the same transaction; a ticket's moves do the same
-(`HeatingTicket.record_move`).
+(`move_ticket`).
 """
 
 import datetime
@@ -168,6 +168,15 @@ def report_from_logger(*, household, season, readings, now=None):
         ticket = _report(household, season, by=None, problem=problem, source=HeatingTicket.Source.LOGGER, now=now)
         grid_figures.refresh(season_id=ticket.season_id, grid_id=household.building.grid_id)
         return ticket
+
+
+def move_ticket(ticket, to_state, *, by, note="", at=None, **details):
+    """Move a ticket along its flow (`HeatingTicket.MOVES`) and recount its grid's season figures, in one
+    transaction: closing a ticket changes its household's state."""
+    with transaction.atomic():
+        ticket.advance(to_state, by=by, note=note, at=at, **details)
+        grid_figures.refresh_household(season_id=ticket.season_id, household_id=ticket.household_id)
+    return ticket
 
 
 def _problem(season, cold, valve, faults):

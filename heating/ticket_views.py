@@ -28,7 +28,7 @@ from grids.models import Building
 from .access import access_ticket
 from .exports import ticket_dataset
 from .models import HeatingCompany, HeatingTicket, InvalidTicketMove
-from .services import record_reply
+from .services import move_ticket, record_reply
 from .ticket_forms import TicketMoveForm, TicketReplyForm
 
 TICKET_PAGE_SIZE = 30
@@ -185,7 +185,8 @@ def ticket_advance(request, pk):
         messages.error(request, _error_text(form))
         return redirect("ticket_detail", pk)
     try:
-        ticket.advance(
+        move_ticket(
+            ticket,
             to_state,
             by=request.user,
             note=form.cleaned_data["note"],

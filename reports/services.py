@@ -45,16 +45,11 @@ from .workbook import write_workbook
 logger = logging.getLogger(__name__)
 
 
-class ReportViewer:
-    """Who a stored report is built for: everything under its node, reading only."""
+class ReportViewer(figures.AudienceViewer):
+    """Who a stored report is built for: everything under its node, reading only (every view permission)."""
 
-    is_authenticated = True
-    is_active = True
-    is_superuser = False
-    is_read_only = True
-    sees_everything = True
-    supervises = True
-    pk = None
+    def __init__(self):
+        super().__init__(())
 
     def has_perm(self, perm, obj=None):
         return perm.partition(".")[2].startswith("view_")

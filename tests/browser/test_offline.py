@@ -243,13 +243,12 @@ def test_a_submission_whose_answer_is_lost_is_sent_again_and_saves_one_visit(pho
     assert outbox_count(phone) == "0"
 
 
-def test_a_visit_refused_by_the_server_comes_back_with_its_error_and_is_corrected(
-    phone, network, grid_worker, household
-):
+def keep_a_visit_dated_tomorrow(phone, network, household):
+    """grid01 opens the visit form once online (the phone keeps it), then without signal logs a visit dated
+    tomorrow, which the phone keeps and the server will refuse."""
     sign_in_with_worker(phone, "grid01")
     phone.goto(phone.base_url + form_url(household))
     wait_until_kept(phone, form_url(household))
-
     network.off()
     phone.goto(phone.base_url + form_url(household))
     tomorrow = timezone.localtime() + datetime.timedelta(days=1)
@@ -257,6 +256,12 @@ def test_a_visit_refused_by_the_server_comes_back_with_its_error_and_is_correcte
     fill_visit(phone, "日期填错了。")
     phone.get_by_text("已保存在本机，联网后自动提交").wait_for()
     assert network.reached == []
+
+
+def test_a_visit_refused_by_the_server_comes_back_with_its_error_and_is_corrected(
+    phone, network, grid_worker, household
+):
+    keep_a_visit_dated_tomorrow(phone, network, household)
 
     network.on()
     refused = phone.locator("[data-outbox-state=refused]")
@@ -283,16 +288,7 @@ def test_a_visit_refused_by_the_server_comes_back_with_its_error_and_is_correcte
 
 
 def test_a_refused_record_opened_from_another_page_is_corrected_and_saved(phone, network, grid_worker, household):
-    sign_in_with_worker(phone, "grid01")
-    phone.goto(phone.base_url + form_url(household))
-    wait_until_kept(phone, form_url(household))
-    network.off()
-    phone.goto(phone.base_url + form_url(household))
-    tomorrow = timezone.localtime() + datetime.timedelta(days=1)
-    phone.get_by_label("走访时间").fill(tomorrow.strftime("%Y-%m-%dT%H:%M"))
-    fill_visit(phone, "日期填错了。")
-    phone.get_by_text("已保存在本机，联网后自动提交").wait_for()
-    assert network.reached == []
+    keep_a_visit_dated_tomorrow(phone, network, household)
     network.on()
     phone.goto(phone.base_url + "/")
 
