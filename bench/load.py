@@ -168,6 +168,7 @@ def prepare(args):
         Page("workbench", "工作台", "grid01", "/"),
         Page("coverage", "网格覆盖", "grid01", "/grids/coverage/"),
         Page("search_wang", "搜索：常见姓 wang", "grid01", "/households/?q=wang"),
+        Page("cadre_tasks", "走访任务", "cadre", "/visits/tasks/"),
         Page("cadre_requests", "民情诉求", "cadre", "/requests/"),
         Page("cadre_workbench", "工作台", "cadre", "/"),
         Page("cadre_coverage", "网格覆盖", "cadre", "/grids/coverage/"),

@@ -162,7 +162,7 @@ def test_pgbouncer_sample_pools_transactions_within_postgresql():
     assert int(value["default_pool_size"]) + int(value["reserve_pool_size"]) <= (
         POSTGRES_MAX_CONNECTIONS - SUPERUSER_RESERVED - MAINTENANCE - 1
     )
-    assert "connect_query='SET jit = off'" in value["jinjiajiayuan"]
+    assert "connect_query='SET jit = off; SET random_page_cost = 1.1'" in value["jinjiajiayuan"]
 
 
 # --- the environment file -----------------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_postgresql_without_a_pooler_keeps_connections_and_turns_jit_off(monkeyp
     database = config["DATABASES"]["default"]
 
     assert (database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"]) == (120, False)
-    assert database["OPTIONS"]["options"] == "-c jit=off"
+    assert database["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
     assert "DISABLE_SERVER_SIDE_CURSORS" not in database
 
 
@@ -253,7 +253,7 @@ def test_replica_url_adds_a_replica_alias_that_tests_read_from_the_default_datab
 
     assert (replica["HOST"], replica["NAME"]) == ("10.0.0.12", "portal")
     assert replica["TEST"] == {"MIRROR": "default"}
-    assert replica["OPTIONS"]["options"] == "-c jit=off"
+    assert replica["OPTIONS"]["options"] == "-c jit=off -c random_page_cost=1.1"
     assert config["DATABASE_ROUTERS"] == ["core.db_router.ReplicaRouter"]
 
 

@@ -195,6 +195,8 @@ from households.models import Household
 with connection.cursor() as cursor:
     cursor.execute("SHOW jit")
     print("jit", cursor.fetchone()[0])
+    cursor.execute("SHOW random_page_cost")
+    print("random_page_cost", cursor.fetchone()[0])
 print("iterated", sum(1 for _ in Household.objects.order_by("pk").iterator(chunk_size=100)))
 print("counted", Household.objects.count())
 """
@@ -214,6 +216,11 @@ def test_through_pgbouncer_queries_keep_jit_off_and_iterate_without_server_side_
 
     output = manage("shell", "-c", QUERIES, env_file=env_file, home=directory).stdout
 
-    values = dict(line.split(" ", 1) for line in output.splitlines() if line.startswith(("jit", "iterated", "counted")))
+    values = dict(
+        line.split(" ", 1)
+        for line in output.splitlines()
+        if line.startswith(("jit", "random_page_cost", "iterated", "counted"))
+    )
     assert values["jit"] == "off"
+    assert values["random_page_cost"] == "1.1"
     assert values["iterated"] == values["counted"] != "0"
