@@ -14,12 +14,15 @@ field is a 400, and a form posted back with a value that is no id shows its erro
 from contextlib import contextmanager
 
 from django.contrib import messages
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import BadRequest, ValidationError
 from django.db import OperationalError, connection, transaction
 from django.http import Http404, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 SEARCH_WORDS = 8
@@ -94,6 +97,17 @@ class ScopedAdminMixin(AutocompleteIdsMixin):
 
     def scope(self, queryset, user):
         return queryset.visible_to(user)
+
+    def action_checkbox(self, obj):
+        """Django's row checkbox, written out: rendering a form widget's templates for each of 50 rows was a third
+        of a changelist's time."""
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
