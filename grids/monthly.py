@@ -88,16 +88,24 @@ def tone(share):
     return "short" if share >= WARNING_SHARE else "low"
 
 
-def drill_url(month_end, node, first):
-    """The page listing the households behind a cell, or None when the reports app is not installed."""
+def drill_page(month_end):
+    """The page listing the households behind the measure's cells, or None when the reports app is not
+    installed."""
     if not month_end.drill:
         return None
     section, figure = month_end.drill
     try:
-        url = reverse("report_rows", kwargs={"section": section, "figure": figure})
+        return reverse("report_rows", kwargs={"section": section, "figure": figure})
     except NoReverseMatch:
         return None
-    return f"{url}?{urlencode({'node': node, 'month': f'{first:%Y-%m}'})}"
+
+
+def drill_url(month_end, node, first, page=None):
+    """The households behind one cell (`page`: `drill_page(month_end)`, when the caller has it already)."""
+    page = page or drill_page(month_end)
+    if page is None:
+        return None
+    return f"{page}?{urlencode({'node': node, 'month': f'{first:%Y-%m}'})}"
 
 
 @dataclass(frozen=True)
@@ -115,12 +123,13 @@ def share(numerator, denominator):
     return numerator / denominator if denominator else None
 
 
-def cells(counts, month_end, days, node_key):
-    """The cells of one node from its counts, one per month of `days` ((first day, day read at) pairs)."""
+def cells(counts, month_end, days, node_key, page):
+    """The cells of one node from its counts, one per month of `days` ((first day, day read at) pairs); `page` is
+    `drill_page(month_end)`."""
     result = []
     for (first, day), (numerator, denominator) in zip(days, counts, strict=True):
         portion = share(numerator, denominator)
-        url = drill_url(month_end, node_key, first) if numerator < denominator else None
+        url = drill_url(month_end, node_key, first, page) if page and numerator < denominator else None
         result.append(Cell(first, day, numerator, denominator, portion, tone(portion), url))
     return result
 
@@ -146,15 +155,15 @@ def matrix(user, grids, *, community=None, grid=None, grouping="grid", today=Non
     order = ["grid__name", Length("number"), "number"]
     if grouping == "party":
         order.insert(0, "party_group_name")
-    buildings = Building.objects.select_related("grid").order_by(*order)
-    if chosen_grid:
-        rows = list(buildings.filter(grid=chosen_grid))
-    else:
-        rows = list(buildings.filter(grid__in=community_grids)[: MATRIX_BUILDINGS + 1])
-    narrowed = chosen_grid is None and len(rows) > MATRIX_BUILDINGS
+    narrowed = (
+        chosen_grid is None
+        and Building.objects.filter(grid__in=community_grids).order_by()[: MATRIX_BUILDINGS + 1].count()
+        > MATRIX_BUILDINGS
+    )
     if narrowed:
         chosen_grid = community_grids[0]
-        rows = list(buildings.filter(grid=chosen_grid))
+    shown = [chosen_grid] if chosen_grid else community_grids
+    rows = list(Building.objects.filter(grid__in=shown).select_related("grid").order_by(*order))
     days = month_days(today)
     in_view = [chosen_grid.pk] if chosen_grid else [g.pk for g in community_grids]
     counts, counted_at = kept(
@@ -164,13 +173,14 @@ def matrix(user, grids, *, community=None, grid=None, grouping="grid", today=Non
         ),
     )
     empty = [(0, 0)] * len(days)
+    page = drill_page(month_end)
     groups = []
     for label, members in groupby(rows, key=lambda b: b.grid.name if grouping == "grid" else b.party_group_name):
         groups.append(
             {
                 "label": label or _("未建党小组"),
                 "rows": [
-                    {"building": b, "cells": cells(counts.get(b.pk, empty), month_end, days, f"building:{b.pk}")}
+                    {"building": b, "cells": cells(counts.get(b.pk, empty), month_end, days, f"building:{b.pk}", page)}
                     for b in members
                 ],
             }
@@ -187,4 +197,8 @@ def matrix(user, grids, *, community=None, grid=None, grouping="grid", today=Non
         "grouping": grouping,
         "target": target(),
         "counted_at": counted_at,
+        # What the matrix's markup depends on besides the language: it is kept as long as its counts.
+        "cache_key": repr(
+            (month_end.key, [c.pk for c in communities], chosen.pk, in_view, grouping, narrowed, counted_at.isoformat())
+        ),
     }

@@ -1,5 +1,6 @@
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models.functions import Length
@@ -87,6 +88,11 @@ def coverage(request):
             "grid_page": grid_page,
             "figures_taken_at": taken_at,
             "counted_at": counted_at,
+            # What the tree's kept markup depends on besides the language (templates/grids/coverage.html).
+            "tree_key": repr(
+                (scope_key, list(grid_page), counted_at.isoformat(), selected and selected.pk, scope_label)
+            ),
+            "figures_seconds": settings.FIGURES_CACHE_SECONDS,
             "scope_label": scope_label,
             "selected": selected,
             "buildings": [_row(building) for building in buildings or []],

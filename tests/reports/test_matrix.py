@@ -7,6 +7,7 @@ Before December no household was registered: nothing to count.
 """
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -110,10 +111,12 @@ def test_a_grid_worker_sees_only_their_grids_buildings(month_world, client_for, 
 def test_the_matrix_costs_the_same_queries_for_3_and_30_buildings(month_world, client_for, cadre, grid):
     client = client_for(cadre)
     client.get("/grids/coverage/")
+    caches["figures"].clear()  # counted afresh each time, as FIGURES_CACHE_SECONDS later
     with CaptureQueriesContext(connection) as few:
         client.get("/grids/coverage/")
     for i in range(27):
         HouseholdFactory(building=BuildingFactory(grid=grid, number=f"{100 + i}"))
+    caches["figures"].clear()
     with CaptureQueriesContext(connection) as many:
         page = client.get("/grids/coverage/").content.decode()
     assert page.count("data-building=") == 2 + 27
@@ -141,3 +144,18 @@ def test_the_admin_shows_the_months_of_one_grid(month_world, client, admin_user,
     assert f"node=building%3A{building.pk}&amp;month=2026-02" in page
     unfiltered = client.get("/admin/grids/building/").content.decode()
     assert "2026年2月" not in unfiltered
+
+
+def test_the_coverage_page_keeps_its_tree_and_matrix_markup_as_long_as_their_figures(
+    month_world, client_for, cadre, grid
+):
+    client = client_for(cadre)
+    first = client.get("/grids/coverage/").content.decode()
+    HouseholdFactory(building=BuildingFactory(grid=grid, number="99"))
+
+    kept = client.get("/grids/coverage/").content.decode()
+    assert kept.count("data-building=") == first.count("data-building=")  # the same minutes-old markup
+
+    caches["figures"].clear()  # FIGURES_CACHE_SECONDS later
+    fresh = client.get("/grids/coverage/").content.decode()
+    assert fresh.count("data-building=") == first.count("data-building=") + 1
