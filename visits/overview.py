@@ -30,6 +30,7 @@ import datetime
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -321,6 +322,9 @@ def overview_context(user, *, today=None, now=None):
     return {
         **figures,
         "counted_at": counted_at,
+        # The figures' markup is kept with them (templates/visits/_overview.html): what it depends on.
+        "cache_key": repr((scope, counted_at.isoformat())),
+        "figures_seconds": settings.FIGURES_CACHE_SECONDS,
         "measures": measures_for("community" if scope.by_community else "grid"),
         "mine": my_tasks(user, today),
         "coverage_url": reverse("coverage"),

@@ -418,5 +418,8 @@ def test_the_scopes_figures_are_counted_once_in_a_few_minutes_and_say_when(clien
     page = client_for(cadre).get(reverse("workbench")).content.decode()
     assert f"数字截至 {timezone.localtime(first['counted_at']):%H:%M}" in page
 
+    assert 'id="overview-overdue-tasks">1<' in page  # the kept figures' kept markup
+
     caches["figures"].clear()  # what FIGURES_CACHE_SECONDS later brings
     assert overview_context(cadre)["overdue"]["tasks"] == 2
+    assert 'id="overview-overdue-tasks">2<' in client_for(cadre).get(reverse("workbench")).text
