@@ -14,9 +14,14 @@ leading to its grids (`?community=`); a grid's row leads to its buildings (`?gri
 - per company: the season's tickets, open and overdue — one grouped query;
 - households below standard now, priority groups first: the first `BELOW_LIST` of the scope, picked from the
   grids' stored first ones (one query for their details); with a grid chosen, all of that grid's, a page of
-  `BELOW_LIST` at a time (`?page=`) — two queries;
+  `BELOW_LIST` at a time (`?page=`), counted from its stored figures: the first page from its stored first ones
+  (one query), a later page live (one query);
 - the buildings of one grid (`?grid=`, or the user's only grid): households per state and readings — kept in
   the grid's stored figures, one query (and one to check the grid is the user's when it comes from the request).
+
+A cadre's community has a hundred grids or more: the grid table and the chart show the `SHOWN_GRIDS` grids with
+the most households below standard now (`furthest_behind`), with the totals over every grid and a link to all of
+them (`?grids=all`).
 """
 
 from collections import defaultdict
@@ -40,6 +45,7 @@ from . import figures, grid_figures
 from .models import HeatingSeason, HeatingTicket
 
 BELOW_LIST = grid_figures.KEPT  # a day's work; each grid keeps this many of its first ones
+SHOWN_GRIDS = 20  # grid rows on landing: a cadre's community has a hundred or more
 CHART_SCRIPTS = ("vendor/chartjs-4.6.1/chart.umd.min.js", "js/heating_dashboard.js")
 STATE_LABELS = {
     "ticket": gettext_lazy("已报修未结"),
@@ -115,10 +121,9 @@ def _combine(rows):
     return rows, total
 
 
-def grid_rows(grids, counted, year, scope_query):
+def grid_rows(grids, counted):
     """The grids in scope with their season figures (`counted`, by grid id), those without households left out;
     and the totals."""
-    url = reverse("heating_dashboard")
     rows = [
         {
             **counted[grid["pk"]],
@@ -126,14 +131,33 @@ def grid_rows(grids, counted, year, scope_query):
             "name": grid["name"],
             "community": grid["community__name"],
             "community_id": grid["community_id"],
-            "url": f"{url}?{scope_query(grid=grid['pk'], season=year)}#buildings",
-            "below_url": f"{url}?{scope_query(grid=grid['pk'], season=year)}#heating-below-title",
         }
         for grid in grids
         if grid["pk"] in counted and counted[grid["pk"]]["households"]
     ]
     rows.sort(key=lambda r: (r["community"], r["name"]))
     return _combine(rows)
+
+
+def with_links(rows, year):
+    """The shown grid rows with their links: to the grid's buildings and to its full list below standard."""
+    url = reverse("heating_dashboard")
+    for row in rows:
+        grid = f"{url}?grid={row['key']}&season={year}"
+        row["url"], row["below_url"] = f"{grid}#buildings", f"{grid}#heating-below-title"
+    return rows
+
+
+def furthest_behind(rows, count=SHOWN_GRIDS):
+    """The `count` rows with the most households below standard now (then the lowest inspected share), worst
+    first; all of them, in their own order, when there are no more than `count`."""
+    if len(rows) <= count:
+        return rows
+
+    def behind(row):
+        return -row["below"], row["inspected_share"] or 0, row["community"], row["name"]
+
+    return sorted(rows, key=behind)[:count]
 
 
 def community_rows(rows, year, scope_query):
@@ -229,20 +253,23 @@ def below_first(rows, season_ids):
     return sorted(with_below_details(Household.objects.filter(pk__in=kept), season_ids), key=lambda h: place[h.pk])
 
 
-def grid_below(grid_id, season_ids, page):
+def grid_below(grid_id, season_ids, page, rows, counts):
     """One grid's households below standard now, a page of `BELOW_LIST` (priority groups first, then in walking
-    order), with how many there are and how many of them are in a priority group — two queries."""
-    cold = figures.below_now(Household.objects.filter(building__grid=grid_id), season_ids)
-    counts = cold.aggregate(total=Count("pk"), priority=Count("pk", filter=grid_figures.in_priority_group()))
+    order), and the pages; `rows` is the grid's row and `counts` how many there are, from its stored figures. The
+    first page is the grid's stored first ones (`below_first`, one query for their details); a later page is
+    counted live — one query."""
     pages = max(1, -(-counts["total"] // BELOW_LIST))
     number = min(max(page, 1), pages)
+    if number == 1:
+        return below_first(rows, season_ids), {"number": number, "count": pages}
+    cold = figures.below_now(Household.objects.filter(building__grid=grid_id), season_ids)
     start = (number - 1) * BELOW_LIST
-    rows = list(
+    households = list(
         with_below_details(cold.annotate(priority=grid_figures.in_priority_group()), season_ids).order_by(
             F("priority").desc(), *NATURAL_ORDER
         )[start : start + BELOW_LIST]
     )
-    return rows, counts, {"number": number, "count": pages}
+    return households, {"number": number, "count": pages}
 
 
 def chart_data(rows, by_community):
@@ -272,7 +299,7 @@ def _page_number(raw):
         return 1
 
 
-def dashboard_context(user, *, season=None, grid=None, community=None, page=None, now=None):
+def dashboard_context(user, *, season=None, grid=None, community=None, page=None, all_grids=False, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     scope = scope_for(user)
@@ -327,14 +354,15 @@ def dashboard_context(user, *, season=None, grid=None, community=None, page=None
     if narrowed is not None:
         tickets = tickets.filter(household__in=narrowed)
     counted = grid_figures.stored(chosen, grids)
-    rows, total = grid_rows(grids, counted, year, scope_query)
+    rows, total = grid_rows(grids, counted)
     companies = company_rows(tickets, now)
     if selected is None and scope.grid_ids is not None and len(rows) == 1:
         selected = {k: rows[0][k] for k in ("name", "community", "community_id")} | {"pk": rows[0]["key"]}
     below_pages = None
     if selected:
         buildings = building_rows(grid_figures.buildings_of(season_ids, selected["pk"]))
-        below, below_counts, below_pages = grid_below(selected["pk"], season_ids, _page_number(page))
+        below_counts = {"total": total["below"], "priority": sum(row["below_priority"] for row in rows)}
+        below, below_pages = grid_below(selected["pk"], season_ids, _page_number(page), rows, below_counts)
         for key, number in (("previous_url", below_pages["number"] - 1), ("next_url", below_pages["number"] + 1)):
             if 1 <= number <= below_pages["count"]:
                 query = scope_query(grid=selected["pk"], season=year, page=number)
@@ -349,10 +377,22 @@ def dashboard_context(user, *, season=None, grid=None, community=None, page=None
     if grid:
         back = {"community": selected["community_id"]} if several_communities or community_view else {}
         all_grids_url = f"{dashboard}?{scope_query(**back, season=year)}"
+    shown = [] if by_community else with_links(rows if selected or all_grids else furthest_behind(rows), year)
+    in_view = {"community": community_view["pk"]} if community_view else {}
+    grid_links = None
+    if not by_community and not selected and len(rows) > SHOWN_GRIDS:
+        grid_links = {
+            "count": len(rows),
+            "shown": SHOWN_GRIDS,
+            "all": all_grids,
+            "url": f"{dashboard}?{scope_query(**in_view, season=year, grids=None if all_grids else 'all')}"
+            "#heating-grids-title",
+        }
     context.update(
         {
             "today": today,
-            "rows": community_rows(rows, year, scope_query) if by_community else rows,
+            "rows": community_rows(rows, year, scope_query) if by_community else shown,
+            "grid_links": grid_links,
             "community_view": community_view,
             "total": total,
             "companies": companies,
@@ -368,7 +408,7 @@ def dashboard_context(user, *, season=None, grid=None, community=None, page=None
             "selected": selected,
             "buildings": buildings,
             "by_community": by_community,
-            "chart": chart_data(buildings if selected else rows, by_community),
+            "chart": chart_data(buildings if selected else rows if by_community else shown, by_community),
             "standards": sorted({s.standard_celsius for s in chosen}),
             "without_season": without_season,
             "all_grids_url": all_grids_url,
@@ -387,5 +427,6 @@ def heating_dashboard(request):
         grid=request.GET.get("grid"),
         community=request.GET.get("community"),
         page=request.GET.get("page"),
+        all_grids=request.GET.get("grids") == "all",
     )
     return render(request, "heating/dashboard.html", context)

@@ -10,6 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from grids.models import Building
+from heating import grid_figures
+from heating.dashboard import SHOWN_GRIDS
 from heating.models import (
     BuildingSupply,
     HeatingCompany,
@@ -264,6 +266,40 @@ def test_query_count_is_the_same_for_3_and_30_buildings(request, client, persona
     assert few == many
 
 
+def test_a_community_of_many_grids_shows_those_furthest_behind_and_links_to_all(
+    client, cadre, community, heating, grid_worker
+):
+    """Grid n has five households, n // 5 of them inspected and below standard: 25 grids, the 20 with the most
+    below standard shown worst first (ties in name order), the totals and the chart's bars over what they say."""
+    for n in range(25):
+        building = BuildingFactory(grid=GridFactory(community=community, name=f"网格{n:02d}"), number="1")
+        for k in range(5):
+            home = HouseholdFactory(building=building, unit=1, floor=1, room=f"10{k}")
+            if k < n // 5:
+                inspect(home, heating, grid_worker, ago(days=1), ("bedroom", 16.0))
+    grid_figures.rebuild()
+    client.force_login(cadre)
+
+    landing = client.get(URL)
+    everything = client.get(URL, {"grids": "all"})
+
+    worst_first = [f"网格{n:02d}" for first in (20, 15, 10, 5) for n in range(first, first + 5)]
+    assert SHOWN_GRIDS == 20 and [row["name"] for row in landing.context["rows"]] == worst_first
+    assert landing.context["chart"]["labels"] == worst_first
+    assert (landing.context["total"]["households"], landing.context["total"]["below"]) == (125, 50)
+    page = landing.content.decode()
+    assert 'id="heating-grids-more"' in page and "显示全部 25 个网格" in page
+    assert f'href="/heating/?season={landing.context["year"]}&amp;grids=all#heating-grids-title"' in page
+    assert (
+        '<tfoot><tr class="heating-total"><th scope="row" class="text-nowrap">合计</th><td class="text-end">125</td>'
+        in page
+    )
+    assert [row["name"] for row in everything.context["rows"]] == [f"网格{n:02d}" for n in range(25)]
+    assert everything.context["total"] == landing.context["total"]
+    assert "只看低于标准户数最多的 20 个网格" in everything.content.decode()
+    assert _queries(client, URL) == _queries(client, URL, grids="all")
+
+
 def _card(response):
     return next((s for s in response.context["sections"] if s.template == "heating/_workbench.html"), None)
 
@@ -402,3 +438,8 @@ def test_priority_household_below_standard_comes_first_with_its_tag(client, cadr
     first = response.context["below"][0]
     assert first.pk == world["h1"].pk and first.priority_group
     assert first.heating_ticket_open and first.latest_lowest == Decimal("16.5")
+    page = response.content.decode()
+    item = page[page.index(f'href="/households/{first.pk}/"') :]
+    item = item[: item.index("</li>")]
+    assert f'<span class="badge text-bg-warning ms-1">{first.priority_group}</span>' in item
+    assert "最近测温" in item and "最低 16.5 ℃" in item and "heating-state-ticket" in item
