@@ -26,8 +26,9 @@ mediates for, every community for the street leader and admins. Each function be
 """
 
 import datetime
+from collections import defaultdict
 
-from django.db.models import Avg, Count, F, Min, Q
+from django.db.models import Avg, Count, F, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
@@ -159,7 +160,13 @@ def grid_rows(disputes, month, user):
         community = row.pop("community")
         community_names[community] = row.pop("community__name")
         by_grid[(community, row.pop("grid"))] = finish(row)
-    grids = Grid.objects.filter(community__in=counted_communities(user))
+    return _grid_table(by_grid, community_names, counted_communities(user))
+
+
+def _grid_table(by_grid, community_names, communities):
+    """The grid table's rows from {(community, grid or None): figures}, with every grid of `communities` — one
+    query (the grids)."""
+    grids = Grid.objects.filter(community__in=communities)
     rows = [
         {"key": pk, "name": name, "community": community, **by_grid.get((community_id, pk), empty())}
         for pk, name, community_id, community in grids.values_list("pk", "name", "community", "community__name")
@@ -171,6 +178,44 @@ def grid_rows(disputes, month, user):
     ]
     rows.sort(key=lambda row: (row["community"], row["key"] is None, row["name"]))
     return rows
+
+
+def _summed(rows):
+    """The figures of `rows` (each with the duration summed over its mediated disputes, `days_sum`) together:
+    the counts added up and the average days over all their mediated disputes."""
+    merged, days_sum = dict.fromkeys(COUNTS, 0), None
+    for row in rows:
+        for key in COUNTS:
+            merged[key] += row[key]
+        if row["days_sum"] is not None:
+            days_sum = row["days_sum"] + (days_sum or datetime.timedelta())
+    merged["days"] = days_sum.total_seconds() / 86400 / merged["mediated"] if days_sum is not None else None
+    return finish(merged)
+
+
+def month_figures(disputes, month, communities):
+    """What `/mediation/` shows of a month: the return (`monthly_return`'s rows and total) and the month by grid
+    (`grid_rows`, with every grid of `communities`, the communities `disputes` are counted in), from one query
+    grouped by community, grid and dispute type, and the grids' list — two queries where the two functions take
+    four. The days to close are summed per group and averaged once, so they are those of the two functions."""
+    first, following = month_bounds(month)
+    aggregates = _aggregates(first, following)
+    aggregates["days_sum"] = Sum(F("concluded_on") - F("accepted_on"), filter=aggregates.pop("days").filter)
+    groups = list(
+        _in_period(disputes, first, following)
+        .values("community", "community__name", "grid", "dispute_type")
+        .annotate(**aggregates)
+    )
+    by_type, by_grid, community_names = defaultdict(list), defaultdict(list), {}
+    for group in groups:
+        by_type[group["dispute_type"]].append(group)
+        by_grid[(group["community"], group["grid"])].append(group)
+        community_names[group["community"]] = group["community__name"]
+    rows = [
+        {"key": value, "label": str(label), **_summed(by_type.get(value, ()))} for value, label in DisputeType.choices
+    ]
+    grids = _grid_table({key: _summed(members) for key, members in by_grid.items()}, community_names, communities)
+    return {"month": first, "rows": rows, "total": _summed(groups), "grids": grids}
 
 
 def overall(disputes, today):

@@ -5,7 +5,9 @@ the disputes resolved since the room opened.
 `statistics_context(request)` is what the index view adds to its context, under the one key `statistics`, for
 `mediation/_statistics.html`. The figures (defined in `mediation.figures`) are counted over
 `Dispute.objects.counted_for(user)` — counts, never content — and cost the same number of queries whatever the
-number of disputes or grids: overall figures (1), the return (2), the series (2), by grid (2).
+number of disputes or grids: the communities counted (1), then overall figures (1), the return and the month by
+grid (2) and the series (2), which are kept for a few minutes per communities and month (`core.figures.kept`:
+the page says when they were counted; the list of disputes below them is never kept).
 """
 
 import datetime
@@ -16,10 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.figures import kept
 from visits.overview import month_starts
 
 from . import figures
-from .models import Dispute
+from .models import Dispute, counted_communities
 
 VIEW_PERMISSION = "mediation.view_dispute"
 EXPORT_PERMISSION = "mediation.export_dispute"
@@ -106,6 +109,18 @@ def grid_chart(rows):
     return {"labels": [row["name"] for row in rows], "datasets": _datasets(rows), "by_community": False}
 
 
+def counted_figures(communities, month, today):
+    """(overall, the month's return and grids, the series) of the disputes of `communities` (ids) — five queries.
+    The communities are named by id rather than as `Dispute.objects.counted_for`'s subqueries of the user's grids,
+    which every query would repeat (with a street's worth of grid ids)."""
+    disputes = Dispute.objects.filter(community__in=communities)
+    return (
+        figures.overall(disputes, today),
+        figures.month_figures(disputes, month, communities),
+        figures.monthly_series(disputes, month_starts(today, SERIES_MONTHS)),
+    )
+
+
 def statistics_context(request):
     """What `/mediation/` shows above (or, for those who see counts only, instead of) the list of disputes:
     `{"statistics": None}` for users without the mediation pages."""
@@ -118,16 +133,17 @@ def statistics_context(request):
     error = month_error(raw) if month is None else ""
     month = month or today.replace(day=1)
 
-    disputes = Dispute.objects.counted_for(user)
-    overall = figures.overall(disputes, today)
-    report = figures.monthly_return(disputes, month)
-    series = figures.monthly_series(disputes, month_starts(today, SERIES_MONTHS))
-    grids = figures.grid_rows(disputes, month, user)
+    communities = list(counted_communities(user).values_list("pk", flat=True))
+    (overall, report, series), counted_at = kept(
+        ("mediation.statistics", communities, month), lambda: counted_figures(communities, month, today)
+    )
+    grids = report["grids"]
     active = [row for row in grids if figures.has_data(row)]
     may_export = user.has_perm(EXPORT_PERMISSION)
     return {
         "statistics": {
             "today": today,
+            "counted_at": counted_at,
             "month": month,
             "month_label": month_label(month),
             "month_value": month_value(month),
@@ -135,7 +151,10 @@ def statistics_context(request):
             "month_error": error,
             "choices": month_choices(overall["first_accepted"], today, month),
             "resolved": overall["resolved"],
-            "rows": report["rows"],
+            # The statistical list has fourteen types, most without a dispute in a month: those with any figure
+            # (the Excel return keeps every type).
+            "rows": [row for row in report["rows"] if figures.has_data(row)],
+            "quiet_types": sum(not figures.has_data(row) for row in report["rows"]),
             "total": report["total"],
             "series": series,
             # A community has a hundred grids or more, most without a dispute in a month: those with one.

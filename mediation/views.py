@@ -119,12 +119,17 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(state=value)
 
 
+LIST_FIELDS = ("community__name", "number", "title", "dispute_type", "risk", "state", "registered_at", "deadline")
+
+
 def _listed(user, today):
     """The disputes whose content the user may read: open before closed, overdue first, then by deadline."""
     active = DisputeMediator.objects.filter(dispute=OuterRef("pk"), recused_at__isnull=True)
     return (
         Dispute.objects.visible_to(user)
         .select_related("community")
+        # What a row shows (`mediation_tags.dispute_row`), not the facts and agreement texts.
+        .only(*LIST_FIELDS)
         .annotate(
             is_closed=Case(
                 When(state__in=Dispute.FINAL_STATES, then=Value(True)),

@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
@@ -137,6 +138,28 @@ def test_counted_communities_follow_the_same_rule_as_counted_for(
         assert set(figures.counted_communities(user).values_list("pk", flat=True)) == counted
 
 
+@pytest.mark.parametrize("persona", ["cadre", "leader", "other_community_cadre"])
+def test_the_months_figures_in_one_query_are_the_return_and_the_grid_table(request, march, persona):
+    user = request.getfixturevalue(persona)
+    disputes = Dispute.objects.counted_for(user)
+    communities = list(figures.counted_communities(user).values_list("pk", flat=True))
+
+    with CaptureQueriesContext(connection) as queries:
+        month = figures.month_figures(disputes, MARCH, communities)
+
+    assert len(queries) == 2
+    report = figures.monthly_return(disputes, MARCH)
+    assert [counts(row) for row in month["rows"]] == [counts(row) for row in report["rows"]]
+    assert [row["days"] for row in month["rows"]] == pytest.approx([row["days"] for row in report["rows"]])
+    assert counts(month["total"]) == counts(report["total"])
+    assert month["total"]["days"] == pytest.approx(report["total"]["days"])
+    grids = figures.grid_rows(disputes, MARCH, user)
+    assert [(row["key"], row["name"], counts(row)) for row in month["grids"]] == [
+        (row["key"], row["name"], counts(row)) for row in grids
+    ]
+    assert [row["days"] for row in month["grids"]] == pytest.approx([row["days"] for row in grids])
+
+
 def test_the_grid_table_has_every_grid_of_the_scope_and_the_disputes_without_a_grid(
     march, cadre, grid, other_grid, leader
 ):
@@ -247,6 +270,23 @@ def test_the_statistics_render_the_return_the_charts_data_and_the_picker(march, 
     assert '<td class="text-end">60.0%</td>' in html
     assert "13.2" in html
     assert "js/mediation_charts.js" in html and "<script>" not in html
+    # The types with any figure (neighbour, family, property, contract), the other ten in one line.
+    shown = [
+        key
+        for key in ("neighbour", "family", "property", "contract", "damages")
+        if f'id="mediation-type-{key}"' in html
+    ]
+    assert shown == ["neighbour", "family", "property", "contract"]
+    assert "其余 10 类纠纷本月没有受理或调解终结。" in html
+
+
+def test_a_month_without_disputes_says_so_in_the_return(cadre, april_15):
+    request = RequestFactory().get("/mediation/", {"month": "2026-01"})
+    request.user = cadre
+    html = render_to_string("mediation/_statistics.html", statistics_context(request), request=request)
+    assert "本月没有受理或调解终结的纠纷。" in html
+    assert 'id="mediation-type-' not in html.replace('id="mediation-type-total"', "")
+    assert 'id="mediation-quiet-types"' not in html
 
 
 def test_the_grid_table_lists_the_grids_with_disputes_and_counts_the_others(march, cadre, community, grid, other_grid):
@@ -300,6 +340,7 @@ def test_the_statistics_cost_the_same_queries_for_3_and_30_disputes(
     user = request.getfixturevalue(persona)
 
     def measure():
+        caches["figures"].clear()  # count them afresh, not from the figures kept by the first measure
         user_fresh = type(user).objects.get(pk=user.pk)
         page = RequestFactory().get("/mediation/", {"month": "2026-03"})
         page.user = user_fresh
@@ -312,6 +353,25 @@ def test_the_statistics_cost_the_same_queries_for_3_and_30_disputes(
     _spread(27, community, grid, other_grid, cadre)
     GridFactory(community=community, name="南区第一网格")
     assert measure() == few
+
+
+def test_the_figures_are_kept_for_a_few_minutes_and_the_page_says_since_when(
+    client_for, cadre, community, grid, other_grid, april_15
+):
+    _spread(3, community, grid, other_grid, cadre)
+    client = client_for(cadre)
+    client.get("/mediation/", {"month": "2026-03"})  # counts the figures and keeps them
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/mediation/", {"month": "2026-03"})
+    assert response.context["statistics"]["total"]["received"] == 3
+    assert not any("FILTER (WHERE" in query["sql"] for query in queries.captured_queries)  # no figure counted
+    assert '<span id="mediation-counted-at">数字截至 10:00，每几分钟更新。</span>' in response.content.decode()
+
+    _spread(1, community, grid, other_grid, cadre)
+    assert client.get("/mediation/", {"month": "2026-03"}).context["statistics"]["total"]["received"] == 3
+    caches["figures"].clear()  # as when the minutes have passed
+    assert client.get("/mediation/", {"month": "2026-03"}).context["statistics"]["total"]["received"] == 4
 
 
 # Workbench card, menu entry, report section --------------------------------------------------------------

@@ -180,6 +180,26 @@ def test_the_list_puts_open_before_closed_and_overdue_first_with_how_late(client
     assert "逾期 4 天" in body
 
 
+def test_a_row_shows_the_dispute_escaped_with_its_badges_parties_and_deadline(client_for, cadre, community, grid):
+    today = timezone.localdate()
+    dispute = outsider_dispute(community, cadre, "<b>漏水</b>", dispute_type="family", risk="red")
+    dispute.advance(State.ACCEPTED, by=cadre)
+    Dispute.objects.filter(pk=dispute.pk).update(deadline=today + datetime.timedelta(days=3))
+
+    body = client_for(cadre).get(INDEX).content.decode()
+
+    row = body[body.index(f'id="dispute-{dispute.pk}"') :].split("</a>")[0]
+    assert f'href="{detail(dispute)}"' in body
+    assert "&lt;b&gt;漏水&lt;/b&gt;" in row and "<b>漏水" not in row
+    assert '<span class="badge text-bg-info">受理</span>' in row
+    assert '<span class="badge text-bg-danger" title="红色（立即上报）">红色风险</span>' in row
+    assert "&lt;b&gt;漏水&lt;/b&gt;申请人" in row and "与" in row and "&lt;b&gt;漏水&lt;/b&gt;被申请人" in row
+    assert " · 婚姻家庭继承 · " in row
+    deadline = f"{today + datetime.timedelta(days=3):%Y-%m-%d}"
+    assert f'<span class="text-nowrap">期限 {deadline}</span>（剩 3 天）' in row
+    assert "待指派调解员" in row
+
+
 def test_the_list_filters_by_state_type_and_risk(client_for, cadre, community, grid):
     family = outsider_dispute(community, cadre, "家事", dispute_type="family", risk="orange")
     property_ = outsider_dispute(community, cadre, "物业", dispute_type="property")
