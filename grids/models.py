@@ -18,11 +18,17 @@ class GridQuerySet(models.QuerySet):
         The grids are named by their ids, looked up once per user object (`scope_grid_ids`): with the assignments
         as subqueries joined by OR, PostgreSQL guessed that most grids matched and hashed whole tables (a grid
         worker's search for "wang" over 100,000 households: 29 ms against 2 ms with the ids)."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        if user.sees_everything:
-            return self
-        return self.filter(pk__in=scope_grid_ids(user))
+        return in_scope(self, user, "pk")
+
+
+def in_scope(queryset, user, grid_lookup):
+    """`queryset` narrowed to the rows whose grid (`grid_lookup`, e.g. "household__building__grid") is one of the
+    user's: none for a signed-out or inactive user, all for admins and street leaders, else by the grids' ids."""
+    if not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.sees_everything:
+        return queryset
+    return queryset.filter(**{f"{grid_lookup}__in": scope_grid_ids(user)})
 
 
 def scope_grid_ids(user):
@@ -134,7 +140,7 @@ class Grid(models.Model):
 
 class BuildingQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(grid__in=Grid.objects.visible_to(user))
+        return in_scope(self, user, "grid")
 
 
 class Building(models.Model):

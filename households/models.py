@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from grids.models import Building, Grid, Street
+from grids.models import Building, Street, in_scope
 
 from . import listing
 from .encryption import EncryptedIdNumberField, IdNumberHashField, id_number_hash
@@ -57,7 +57,7 @@ class PriorityGroup(models.Model):
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The households under the grid nodes the user is assigned to."""
-        return self.filter(building__grid__in=Grid.objects.visible_to(user))
+        return in_scope(self, user, "building__grid")
 
     def search(self, query):
         """Households with a search key starting with every word of the query (rules: `households.search`)."""
@@ -352,7 +352,7 @@ class PartyMember(models.Model):
 
 class LeadHouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(household__building__grid__in=Grid.objects.visible_to(user))
+        return in_scope(self, user, "household__building__grid")
 
 
 class LeadHousehold(models.Model):

@@ -5,6 +5,8 @@ Each view: access (`access_*`, `visible_to`) → form → service → redirect o
 are in `visits.request_views`, the printed weekly sheet and its back-entry in `visits.sheet_views`.
 """
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -16,10 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from accounts.access import can_write, require_write
+from core.figures import kept
 from core.offline import outbox_capable
 from core.paging import CappedPaginator
 from core.parsing import parse_id, parse_uuid
-from grids.models import Building, Grid
+from grids.models import Building, Grid, scope_grid_ids
 from households.access import household_from_query
 from households.views import household_search
 
@@ -30,8 +33,23 @@ from .models import Visit, VisitTask
 from .services import log_visit
 
 TASK_PAGE_SIZE = 50
+# A supervisor scans the most urgent of a community's tasks: a screen or two, then the next page or a filter.
+SUPERVISOR_PAGE_SIZE = 25
 # A community has a hundred grid workers or more: its task list shows those with the most late tasks first.
 WORKERS_SHOWN = 20
+
+
+class TaskPaginator(CappedPaginator):
+    """Pages a task list (`visits.day.urgent_first`, ordered) but counts `tasks`, the same rows without the list's
+    annotations: their joins (household, visit status) made the count cost half as much as the list itself."""
+
+    def __init__(self, rows, per_page, *, tasks):
+        super().__init__(rows, per_page)
+        self.tasks = tasks
+
+    @cached_property
+    def _counted(self):
+        return CappedPaginator(self.tasks, self.per_page, cap=self.cap)._counted
 
 
 # --- Visits ----------------------------------------------------------------------------------------------
@@ -120,8 +138,9 @@ def visittask_list(request):
     """Open visit tasks, then the user's work from other apps (`visits.task_sources`).
 
     A worker sees their day (`visits.day`): today's visits in walking order, each with its lateness in days,
-    and the backlog as a figure, listed under `?view=backlog`. A supervisor sees every task of their grids with
-    per-worker figures (open, late, backlog), most urgent first, and a worker's day under `?worker=<id>`.
+    and the backlog as a figure, listed under `?view=backlog`. A supervisor sees every task of their grids, most
+    urgent first (live), with per-worker figures (open, late, backlog) counted in the last few minutes
+    (`core.figures.kept`: a grouped count over a community's open tasks), and a worker's day under `?worker=<id>`.
     """
     user = request.user
     today = timezone.localdate()
@@ -136,7 +155,11 @@ def visittask_list(request):
     # The buildings with open tasks to narrow the list to; a supervisor of many grids picks a grid first.
     grids, buildings = None, None
     if supervisor and not grid_id:
-        grids = Grid.objects.visible_to(user).select_related("community").order_by("community__name", "name")
+        grids = (
+            Grid.objects.visible_to(user)
+            .order_by("community__name", "name")
+            .values_list("pk", "community__name", "name")
+        )
     else:
         buildings = Building.objects.filter(pk__in=tasks.values("household__building")).select_related("grid")
     building_id = request.GET.get("building", "")  # as given, for the form
@@ -151,8 +174,11 @@ def visittask_list(request):
     worker = request.GET.get("worker", "")
     worker_pk = parse_id(worker)
     day_of = None if supervisor else user
+    counted_at = None
     if supervisor:
-        by_worker = day.per_worker(tasks, today)
+        scope = "all" if user.sees_everything else tuple(scope_grid_ids(user))
+        filters = (grid_id, building_pk, request.GET.get("overdue") == "1", request.GET.get("backlog") == "1")
+        by_worker, counted_at = kept(("per_worker", scope, filters), lambda: day.per_worker(tasks, today))
         if worker == "none":
             tasks = tasks.filter(assignee__isnull=True)
         elif worker_pk:
@@ -161,12 +187,16 @@ def visittask_list(request):
                 day_of = worker_pk  # that worker's day, as they see it
     view = request.GET.get("view", "")
     the_day = None
+    listed = tasks
     if day_of is not None:
         the_day = day.day_for(day_of, tasks, today)
-        listed = day.backlog(tasks, the_day, today) if view == "backlog" else None
-    else:
-        listed = day.rows(tasks, today).by_urgency(today)
-    page = CappedPaginator(listed, TASK_PAGE_SIZE).get_page(request.GET.get("page")) if listed is not None else None
+        listed = day.backlog(tasks, the_day) if view == "backlog" else None
+    page = None
+    if listed is not None:
+        page_size = TASK_PAGE_SIZE if the_day else SUPERVISOR_PAGE_SIZE
+        page = TaskPaginator(day.urgent_first(listed, today), page_size, tasks=listed).get_page(request.GET.get("page"))
+        page.object_list = day.rows_of(list(page.object_list), today)
+    all_workers = request.GET.get("workers") == "all"
     query = request.GET.copy()
     for key in ("page", "view"):
         query.pop(key, None)
@@ -181,10 +211,12 @@ def visittask_list(request):
             "today": today,
             "supervisor": supervisor,
             "by_worker": by_worker,
+            "counted_at": counted_at,
             "grids": grids,
             "grid_id": grid_id,
+            "workers": by_worker if all_workers or by_worker is None else by_worker[:WORKERS_SHOWN],
             "workers_shown": WORKERS_SHOWN,
-            "all_workers": request.GET.get("workers") == "all",
+            "all_workers": all_workers,
             "buildings": buildings,
             "building_id": building_id,
             "worker": worker,

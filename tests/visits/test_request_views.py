@@ -41,6 +41,8 @@ def test_request_list_filters_by_state_category_urgency_assignee_and_overdue(cli
     assert ids(urgency="urgent") == {late.pk}
     assert ids(assignee=grid_worker.pk) == {assigned.pk}
     assert closed_late.pk in ids(overdue="no")
+    chosen = client.get(reverse("request_list"), {"assignee": grid_worker.pk, "state": State.DISPATCHED}).text
+    assert f'<option value="{grid_worker.pk}" selected>' in chosen and '<option value="dispatched" selected>' in chosen
 
 
 def test_request_list_queries_do_not_grow_with_rows(client_for, grid_worker, building, household):

@@ -2,6 +2,7 @@ import datetime
 import uuid
 
 import pytest
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -73,6 +74,27 @@ def test_cadre_sees_tasks_grouped_by_worker(
     assert len(filtered.context["day"].tasks) == 1
 
 
+def test_per_worker_figures_are_kept_a_few_minutes_while_the_list_is_live(client_for, cadre, grid_worker, building):
+    make_task(building, grid_worker, -1)
+    client = client_for(cadre)
+    first = client.get(reverse("visittask_list"))
+    assert 'id="by-worker-counted-at"' in first.text
+    added = make_task(building, grid_worker, -2)
+    again = client.get(reverse("visittask_list"))
+    rows = {row["assignee"]: row for row in again.context["by_worker"]}
+    assert rows[grid_worker.pk]["open_count"] == 1  # as counted at the time the page says
+    assert f'id="task-{added.pk}"' in again.text
+
+
+def test_a_supervisor_pages_the_most_urgent_tasks_a_screen_at_a_time(client_for, cadre, grid_worker, building):
+    from visits.views import SUPERVISOR_PAGE_SIZE
+
+    tasks = [make_task(building, grid_worker, n - 40) for n in range(SUPERVISOR_PAGE_SIZE + 2)]
+    page = client_for(cadre).get(reverse("visittask_list")).context["page"]
+    assert [task.pk for task in page.object_list] == [task.pk for task in tasks[:SUPERVISOR_PAGE_SIZE]]
+    assert page.paginator.count == SUPERVISOR_PAGE_SIZE + 2
+
+
 def test_leader_reads_tasks_without_log_buttons(client_for, leader, grid_worker, building):
     task = make_task(building, grid_worker, -1)
     text = client_for(leader).get(reverse("visittask_list")).text
@@ -86,6 +108,7 @@ def test_task_list_queries_do_not_grow_with_rows(request, client_for, persona, g
     client = client_for(user)
 
     def count_queries():
+        caches["figures"].clear()  # a supervisor's per-worker figures counted afresh, as on a cold cache
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(reverse("visittask_list")).status_code == 200
         return len(ctx)

@@ -168,7 +168,7 @@ def test_supervisor_sees_per_worker_backlog_and_a_workers_day(client_for, cadre,
 def test_a_supervisor_picks_a_grid_before_a_building(client_for, cadre, walk, grid, other_grid):
     page = client_for(cadre).get(reverse("visittask_list"))
     assert page.context["buildings"] is None
-    assert {g.pk for g in page.context["grids"]} == {grid.pk, other_grid.pk}  # the grids of the cadre's community
+    assert {pk for pk, _community, _name in page.context["grids"]} == {grid.pk, other_grid.pk}  # the cadre's community
     assert 'id="task-grid"' in page.text and 'id="task-building"' not in page.text
 
     narrowed = client_for(cadre).get(reverse("visittask_list"), {"grid": grid.pk})

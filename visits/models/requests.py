@@ -10,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from core.flow import InvalidMove, StateFlow
-from grids.models import Grid
+from grids.models import in_scope
 from households.models import Household
 
 from .expressions import flag
@@ -23,7 +23,7 @@ class InvalidTransition(InvalidMove):
 
 class ResidentRequestQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(household__building__grid__in=Grid.objects.visible_to(user))
+        return in_scope(self, user, "household__building__grid")
 
     def open(self):
         return self.exclude(state=ResidentRequest.State.CLOSED)

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from grids.models import Grid
+from grids.models import in_scope
 from households.models import Household
 
 from .. import kinds
@@ -114,7 +114,7 @@ class VisitTaskQuerySet(models.QuerySet):
         return self.open().filter(due_on=today)
 
     def visible_to(self, user):
-        return self.filter(household__building__grid__in=Grid.objects.visible_to(user))
+        return in_scope(self, user, "household__building__grid")
 
 
 class VisitTask(models.Model):
