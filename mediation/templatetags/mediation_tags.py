@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop, ngettext, pgettext
+from django.utils.translation import gettext_noop, ngettext
 
 from core.numbers import percent_text
+from mediation.exports import figure_headers
 from mediation.models import Dispute, DisputeType
 
 register = template.Library()
@@ -39,18 +40,9 @@ def _days(days):
 @register.simple_tag
 def return_heads():
     """The <th>s of the return's figures, in the order of `return_cells`."""
-    labels = (
-        _("受理"),
-        pgettext("statistics", "调解"),
-        _("调解成功"),
-        _("调解不成"),
-        _("成功率"),
-        _("书面协议"),
-        _("口头协议"),
-        _("矛盾上行"),
-        _("平均办结天数"),
+    return format_html_join(
+        "", '<th scope="col" class="text-end text-nowrap">{}</th>', ((label,) for label in figure_headers())
     )
-    return format_html_join("", '<th scope="col" class="text-end text-nowrap">{}</th>', ((label,) for label in labels))
 
 
 @register.simple_tag
