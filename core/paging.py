@@ -16,13 +16,17 @@ COUNT_CAP = 1000
 
 
 class CappedPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, cap=None, **kwargs):
+    """`counted`: the same rows as `object_list` without what only the page shows (annotations, their joins), to
+    count instead of it."""
+
+    def __init__(self, object_list, per_page, *, cap=None, counted=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
         self.cap = COUNT_CAP if cap is None else cap
+        self.counted_rows = object_list if counted is None else counted
 
     @cached_property
     def _counted(self):
-        rows = self.object_list
+        rows = self.counted_rows
         if isinstance(rows, QuerySet):  # count primary keys only, unordered
             counted = rows.order_by().values("pk")[: self.cap + 1].count()
         else:

@@ -38,7 +38,7 @@ from django.utils.translation import gettext_lazy
 
 from grids.access import access_grid
 from grids.models import Community, Grid
-from households.models import NATURAL_ORDER, Household, PriorityGroup, head_name_of
+from households.models import NATURAL_ORDER, Household, PriorityGroup, head_name_of, in_priority_group
 from visits.overview import scope_for
 
 from . import figures, grid_figures
@@ -265,7 +265,7 @@ def grid_below(grid_id, season_ids, page, rows, counts):
     cold = figures.below_now(Household.objects.filter(building__grid=grid_id), season_ids)
     start = (number - 1) * BELOW_LIST
     households = list(
-        with_below_details(cold.annotate(priority=grid_figures.in_priority_group()), season_ids).order_by(
+        with_below_details(cold.annotate(priority=in_priority_group()), season_ids).order_by(
             F("priority").desc(), *NATURAL_ORDER
         )[start : start + BELOW_LIST]
     )

@@ -17,11 +17,10 @@ counting the season's inspections of 100,000 households on every view.
 from collections import defaultdict
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from grids.models import Grid
-from households.models import NATURAL_ORDER, Household, Resident
+from households.models import NATURAL_ORDER, Household, in_priority_group
 
 from . import figures
 from .models import GridSeasonFigures, HeatingSeason
@@ -42,10 +41,6 @@ def _add_readings(figures_of, row):
     figures_of["reading_sum"] += row["reading_sum"] or 0
     if row["lowest"] is not None and (figures_of["lowest"] is None or row["lowest"] < figures_of["lowest"]):
         figures_of["lowest"] = row["lowest"]
-
-
-def in_priority_group():
-    return Exists(Resident.objects.filter(household=OuterRef("pk"), priority_groups__isnull=False))
 
 
 def count(season_ids, grid_ids):

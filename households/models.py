@@ -8,7 +8,7 @@ forms and the import say the same thing; writes across rows are in `services`.
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -97,6 +97,12 @@ def head_name_of(household_field):
     "pk" on households, "household_id" on any model with a household foreign key."""
     head = Resident.objects.filter(household=OuterRef(household_field), relation=Resident.Relation.HEAD)
     return Subquery(head.values("name")[:1])
+
+
+def in_priority_group(household_field="pk"):
+    """Whether the household whose id is in `household_field` of the outer row has a resident in a priority
+    group (an `Exists`, for `annotate` or `filter`)."""
+    return Exists(Resident.objects.filter(household=OuterRef(household_field), priority_groups__isnull=False))
 
 
 class Household(models.Model):

@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -12,7 +12,7 @@ from grids.models import Grid
 
 from .access import access_household, access_resident
 from .actions import actions_for
-from .models import Household, Resident
+from .models import Household, in_priority_group
 from .rows import with_people
 from .search import MAX_QUERY_LENGTH, query_words
 from .services import reveal_id_number
@@ -89,7 +89,7 @@ def building_list(request, pk):
 def building_detail(request, pk):
     """A building's units, each with its households and how many of them have a priority-group resident."""
     building = access_building(request.user, pk)
-    in_group = Exists(Resident.objects.filter(household=OuterRef("pk"), priority_groups__isnull=False))
+    in_group = in_priority_group()
     counts = {
         row["unit"]: row
         for row in Household.objects.visible_to(request.user)

@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
 from core.parsing import parse_id, parse_uuid
+from core.widgets import QuickSelect
 from grids.models import Community
 from households.models import NATURAL_ORDER, Resident
 from households.search import MAX_QUERY_LENGTH, query_words
@@ -95,11 +96,14 @@ class DisputeFilter(django_filters.FilterSet):
         choices=[(OPEN, gettext_lazy("未结案")), (OVERDUE, gettext_lazy("已逾期")), *Dispute.State.choices],
         empty_label=ALL,
         method="filter_state",
+        widget=QuickSelect,
     )
     dispute_type = django_filters.ChoiceFilter(
-        label=gettext_lazy("纠纷类型"), choices=DisputeType.choices, empty_label=ALL
+        label=gettext_lazy("纠纷类型"), choices=DisputeType.choices, empty_label=ALL, widget=QuickSelect
     )
-    risk = django_filters.ChoiceFilter(label=gettext_lazy("风险等级"), choices=Dispute.Risk.choices, empty_label=ALL)
+    risk = django_filters.ChoiceFilter(
+        label=gettext_lazy("风险等级"), choices=Dispute.Risk.choices, empty_label=ALL, widget=QuickSelect
+    )
 
     class Meta:
         model = Dispute

@@ -13,15 +13,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.forms.utils import flatatt
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import can_write, require_write
+from core.widgets import QuickSelect
 from grids.models import Grid
 from households.access import household_from_query
 from households.views import household_search
@@ -34,22 +33,6 @@ from .services import open_visit_task, register_request
 
 REQUEST_PAGE_SIZE = 30
 CHECK_WITHIN_DAYS = 3
-
-
-class QuickSelect(forms.Select):
-    """A `<select>` written in Python: the list's filters offer a community's grids and assignees, a hundred
-    options or more, and Django's per-option widget templates cost more than the rest of the page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        chosen = {str(v) for v in self.format_value(value)}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((key, " selected" if str(key) in chosen else "", label) for key, label in self.choices),
-        )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options
-        )
 
 
 def _assignees(request):

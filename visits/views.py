@@ -5,8 +5,6 @@ Each view: access (`access_*`, `visible_to`) → form → service → redirect o
 are in `visits.request_views`, the printed weekly sheet and its back-entry in `visits.sheet_views`.
 """
 
-from functools import cached_property
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -37,19 +35,6 @@ TASK_PAGE_SIZE = 50
 SUPERVISOR_PAGE_SIZE = 25
 # A community has a hundred grid workers or more: its task list shows those with the most late tasks first.
 WORKERS_SHOWN = 20
-
-
-class TaskPaginator(CappedPaginator):
-    """Pages a task list (`visits.day.urgent_first`, ordered) but counts `tasks`, the same rows without the list's
-    annotations: their joins (household, visit status) made the count cost half as much as the list itself."""
-
-    def __init__(self, rows, per_page, *, tasks):
-        super().__init__(rows, per_page)
-        self.tasks = tasks
-
-    @cached_property
-    def _counted(self):
-        return CappedPaginator(self.tasks, self.per_page, cap=self.cap)._counted
 
 
 # --- Visits ----------------------------------------------------------------------------------------------
@@ -194,7 +179,9 @@ def visittask_list(request):
     page = None
     if listed is not None:
         page_size = TASK_PAGE_SIZE if the_day else SUPERVISOR_PAGE_SIZE
-        page = TaskPaginator(day.urgent_first(listed, today), page_size, tasks=listed).get_page(request.GET.get("page"))
+        page = CappedPaginator(day.urgent_first(listed, today), page_size, counted=listed).get_page(
+            request.GET.get("page")
+        )
         page.object_list = day.rows_of(list(page.object_list), today)
     all_workers = request.GET.get("workers") == "all"
     query = request.GET.copy()

@@ -168,20 +168,3 @@ def dispute_rows(page, several_committees=False):
     """The list's page of disputes, one `_dispute_row` each."""
     labels = _labels()
     return mark_safe("".join(_dispute_row(dispute, several_committees, labels) for dispute in page))  # escaped rows
-
-
-@register.simple_tag
-def filter_select(field):
-    """A filter's <select> (a bound `ChoiceField` of the list's `DisputeFilter`), as its widget renders it but
-    without a template per option."""
-    value = field.value()
-    chosen = "" if value is None else str(value)
-    options = format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        ((key, " selected" if str(key) == chosen else "", label) for key, label in field.field.choices),
-    )
-    css = field.field.widget.attrs.get("class", "")
-    return format_html(
-        '<select name="{}" class="{}" id="{}">{}</select>', field.html_name, css, field.id_for_label, options
-    )

@@ -25,3 +25,8 @@ def test_a_queryset_is_counted_in_one_query_up_to_the_cap(community, django_asse
     assert [grid.pk for grid in paginator.page(2)] == list(
         Grid.objects.order_by("name").values_list("pk", flat=True)[2:3]
     )
+
+
+def test_it_counts_the_rows_it_is_given_to_count():
+    paginator = CappedPaginator(list(range(25)), 10, cap=100, counted=list(range(7)))
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (7, False, 1)
