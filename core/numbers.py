@@ -1,4 +1,10 @@
-"""How the portal shows a share (a fraction from 0 to 1): as a number of percent for charts, as text for pages."""
+"""How the portal computes and shows a share (a fraction from 0 to 1): as a number of percent for charts, as text
+for pages."""
+
+
+def share(numerator, denominator):
+    """numerator / denominator; None when there is nothing to count (a zero denominator)."""
+    return numerator / denominator if denominator else None
 
 
 def percent_value(share, digits=1):

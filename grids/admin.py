@@ -19,7 +19,7 @@ from import_export.admin import ExportMixin
 from accounts.admin import UserAdmin
 from accounts.models import User
 from core.admin import AutocompleteIdsMixin, ScopedAdminMixin
-from core.numbers import percent_value
+from core.numbers import percent_value, share
 from core.parsing import parse_id
 from core.spreadsheet import ExportFilenameMixin, SafeXLSX, number_widget
 
@@ -147,12 +147,12 @@ class MonthColumn:
 
     def __call__(self, building):
         numerator, denominator = self.counts.get(building.pk, [(0, 0)] * (self.index + 1))[self.index]
-        share = monthly.share(numerator, denominator)
-        text = f"{percent(share)}（{numerator}/{denominator}）"
+        portion = share(numerator, denominator)
+        text = f"{percent(portion)}（{numerator}/{denominator}）"
         url = None
         if numerator < denominator:
             url = monthly.drill_url(self.month_end, f"building:{building.pk}", self.first)
-        shown = _red(text) if is_below(share) else text
+        shown = _red(text) if is_below(portion) else text
         return format_html('<a href="{}">{}</a>', url, shown) if url else shown
 
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.figures import kept
+from core.numbers import share
 from core.registry import Registry
 
 from .coverage import Measure, level_of, target
@@ -117,10 +118,6 @@ class Cell:
     share: float | None
     tone: str
     url: str | None
-
-
-def share(numerator, denominator):
-    return numerator / denominator if denominator else None
 
 
 def cells(counts, month_end, days, node_key, page):

@@ -36,6 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.numbers import share
 from grids.access import access_grid
 from grids.models import Community, Grid
 from households.models import NATURAL_ORDER, Household, PriorityGroup, head_name_of, in_priority_group
@@ -87,10 +88,6 @@ def choose_seasons(seasons, requested, today):
     return year, chosen, bool(running_years), choices
 
 
-def _share(numerator, denominator):
-    return numerator / denominator if denominator else None
-
-
 def _average(row):
     return row["reading_sum"] / row["readings"] if row.get("readings") else None
 
@@ -110,14 +107,14 @@ def _combine(rows):
     for row in rows:
         row["below"] = row["ticket"] + row["cold"]
         row["average"] = _average(row)
-        row["inspected_share"] = _share(row["inspected"], row["households"])
+        row["inspected_share"] = share(row["inspected"], row["households"])
         row["state"] = _state_of(row)
         for key in ("households", "inspected", "below", *figures.STATES, "readings", "reading_sum"):
             total[key] += row[key]
         if row["lowest"] is not None and (total["lowest"] is None or row["lowest"] < total["lowest"]):
             total["lowest"] = row["lowest"]
     total["average"] = _average(total)
-    total["inspected_share"] = _share(total["inspected"], total["households"])
+    total["inspected_share"] = share(total["inspected"], total["households"])
     return rows, total
 
 

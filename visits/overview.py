@@ -39,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from accounts.workbench import WorkbenchSection
 from core.figures import kept
-from core.numbers import percent_value
+from core.numbers import percent_value, share
 from grids.coverage import annotate_coverage, measures_for, shortfalls
 from grids.models import Community, Grid
 from grids.snapshots import snapshot_counts, snapshot_taken_at
@@ -166,10 +166,6 @@ def nightly_visited_by_month(scope, firsts):
     return counts
 
 
-def _share(numerator, denominator):
-    return numerator / denominator if denominator else None
-
-
 def trend(rows, visited, firsts, *, shown=None):
     """Chart data: the month labels, one line for the whole scope (percent of households) and one per row of
     `shown` (default: every row)."""
@@ -179,8 +175,7 @@ def trend(rows, visited, firsts, *, shown=None):
             "label": _("合计"),
             "total": True,
             "data": [
-                percent_value(_share(sum(visited.get((row.pk, m), 0) for row in rows), total_households))
-                for m in firsts
+                percent_value(share(sum(visited.get((row.pk, m), 0) for row in rows), total_households)) for m in firsts
             ],
         }
     ]
@@ -189,7 +184,7 @@ def trend(rows, visited, firsts, *, shown=None):
             {
                 "label": str(row),
                 "total": False,
-                "data": [percent_value(_share(visited.get((row.pk, m), 0), row.household_count)) for m in firsts],
+                "data": [percent_value(share(visited.get((row.pk, m), 0), row.household_count)) for m in firsts],
             }
         )
     return {"labels": [_("%(m)s月") % {"m": m.month} for m in firsts], "datasets": datasets}
@@ -353,14 +348,14 @@ def scope_figures(scope, today, now):
                 "url": _row_url(row, scope.by_community),
                 "shortfalls": shortfalls(row),
                 "month_visited": visited.get((row.pk, this_month), 0),
-                "month_share": _share(visited.get((row.pk, this_month), 0), row.household_count),
+                "month_share": share(visited.get((row.pk, this_month), 0), row.household_count),
             }
             for row in shown
         ],
         "row_count": len(rows),
         "households": households,
         "visited": visited_total,
-        "visited_share": _share(visited_total, households),
+        "visited_share": share(visited_total, households),
         "trend": trend(rows, visited, firsts, shown=shown),
         "overdue": overdue_by_grid(scope, today, now),
         "backlog": backlog(scope, today),

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.numbers import share
 from core.reports import Column, Link, Row, RowList, Table, VillageFigure
 from grids.models import Building
 from grids.nodes import CHILDREN, HOUSEHOLD_PATHS, child_path, children_of, households_path, node_key
@@ -33,18 +34,14 @@ from .month_end import MonthEnd, coverage_counts, coverage_day, month_bounds
 from .policy import COUNTING_OUTCOMES
 
 
-def _share(numerator, denominator):
-    return numerator / denominator if denominator else None
-
-
 def households_under(node, user):
     return Household.objects.visible_to(user).filter(**{households_path(node): node})
 
 
 def _total(rows, keys, shares):
     total = {key: sum(row.values[key] for row in rows) for key in keys}
-    for share, (numerator, denominator) in shares.items():
-        total[share] = _share(total[numerator], total[denominator])
+    for name, (numerator, denominator) in shares.items():
+        total[name] = share(total[numerator], total[denominator])
     return total
 
 
@@ -82,8 +79,8 @@ def coverage_section(node, month, user):
         figures = {"households": row.get("households", 0), "visited": row.get("visited", 0)}
         figures["unvisited"] = figures["households"] - figures["visited"]
         figures.update(visits.get(child_id, {"visits": 0, "not_home": 0}))
-        for share, (numerator, denominator) in COVERAGE_SHARES.items():
-            figures[share] = _share(figures[numerator], figures[denominator])
+        for name, (numerator, denominator) in COVERAGE_SHARES.items():
+            figures[name] = share(figures[numerator], figures[denominator])
         return figures
 
     rows = []
@@ -237,8 +234,8 @@ def requests_section(node, month, user):
     rows = []
     for value, label in ResidentRequest.Category.choices:
         figures = {key: counts.get(value, {}).get(key, 0) for key in keys}
-        for share, (numerator, denominator) in REQUEST_SHARES.items():
-            figures[share] = _share(figures[numerator], figures[denominator])
+        for name, (numerator, denominator) in REQUEST_SHARES.items():
+            figures[name] = share(figures[numerator], figures[denominator])
         rows.append(Row(key=value, label=str(label), values=figures, links=_request_links(value)))
     return {"month": month, "rows": rows, "total": _total(rows, keys, REQUEST_SHARES)}
 
@@ -384,8 +381,8 @@ def party_section(node, month, user):
     for child in children_of(node):
         figures = {key: rows_of.get(child.pk, {}).get("n", 0) for key, rows_of in counted.items()}
         figures.update({"buildings": 0, "grouped": 0} | buildings.get(child.pk, {}))
-        for share, (numerator, denominator) in PARTY_SHARES.items():
-            figures[share] = _share(figures[numerator], figures[denominator])
+        for name, (numerator, denominator) in PARTY_SHARES.items():
+            figures[name] = share(figures[numerator], figures[denominator])
         key = node_key(child)
         rows.append(Row(key=key, label=str(child), values=figures, links=_party_links(key), node=key))
     total = _total(rows, keys, PARTY_SHARES)
