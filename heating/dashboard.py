@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.numbers import share
+from core.parsing import parse_id
 from grids.access import access_grid
 from grids.models import Community, Grid
 from households.models import NATURAL_ORDER, Household, PriorityGroup, head_name_of, in_priority_group
@@ -289,13 +290,6 @@ def chart_data(rows, by_community):
     }
 
 
-def _page_number(raw):
-    try:
-        return int(raw)
-    except (TypeError, ValueError):
-        return 1
-
-
 def dashboard_context(user, *, season=None, grid=None, community=None, page=None, all_grids=False, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -359,7 +353,7 @@ def dashboard_context(user, *, season=None, grid=None, community=None, page=None
     if selected:
         buildings = building_rows(grid_figures.buildings_of(season_ids, selected["pk"]))
         below_counts = {"total": total["below"], "priority": sum(row["below_priority"] for row in rows)}
-        below, below_pages = grid_below(selected["pk"], season_ids, _page_number(page), rows, below_counts)
+        below, below_pages = grid_below(selected["pk"], season_ids, parse_id(page) or 1, rows, below_counts)
         for key, number in (("previous_url", below_pages["number"] - 1), ("next_url", below_pages["number"] + 1)):
             if 1 <= number <= below_pages["count"]:
                 query = scope_query(grid=selected["pk"], season=year, page=number)
