@@ -81,12 +81,7 @@ def day_for(user, tasks, today):
     room = max(capacity - done, 0)
     picked = ()
     if room and figures["open_count"]:
-        picked = tuple(
-            tasks.filter(earliest_on__lte=today)
-            .with_lateness(today)
-            .by_urgency(today)
-            .values_list("pk", flat=True)[:room]
-        )
+        picked = tuple(urgent_first(tasks.filter(earliest_on__lte=today), today)[:room])
     today_tasks = list(rows(tasks.filter(pk__in=picked), today).in_walking_order()) if picked else []
     return Day(
         capacity=capacity,
